@@ -1,0 +1,16 @@
+/** `patient-access demo reset` */
+import type { Settings } from '../config/index.js';
+import { seedDemoPractice } from '../demo/seed.js';
+import { defaultRegistry } from '../fhir/search/registry.js';
+import { openStore } from '../store/index.js';
+
+export async function runDemoReset(settings: Settings): Promise<number> {
+  const store = await openStore(settings);
+  try {
+    const counts = await seedDemoPractice(store, defaultRegistry(), { production: settings.production });
+    process.stdout.write(`Demo practice recreated: ${counts.created} created, ${counts.updated} updated, ${counts.unchanged} unchanged\n`);
+    return 0;
+  } finally {
+    await store.close();
+  }
+}

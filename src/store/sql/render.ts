@@ -1,0 +1,264 @@
+/**
+ * @module store/sql/render
+ * Renders the dialect-neutral query tree into SQL with `?` placeholders. Both stores use it; PostgreSQL
+ * renumbers the placeholders. Every value is bound, never spliced, so parameters cannot inject SQL.
+ */
+import type { Condition, Cursor, DateMatch, ResourceQuery, SortSpec, StringMatch, TokenMatch } from '../types.js';
+
+export interface Sql {
+  text: string;
+  params: unknown[];
+}
+
+/** Sentinels that put resources without a sort value last in either direction. */
+const NULL_LAST_ASC = 9e15;
+const NULL_LAST_DESC = -9e15;
+
+export const RESOURCE_COLUMNS = 'r.seq, r.type, r.id, r.version_id, r.last_updated, r.content';
+
+class Builder {
+  readonly params: unknown[] = [];
+  bind(value: unknown): string {
+    this.params.push(value);
+    return '?';
+  }
+  list(values: readonly unknown[]): string {
+    return values.map((v) => this.bind(v)).join(', ');
+  }
+}
+
+function escapeLike(value: string): string {
+  return value.replace(/[\\%_]/g, (c) => '\\' + c);
+}
+
+function tokenMatch(b: Builder, m: TokenMatch): string {
+  const parts: string[] = [];
+  if (m.code !== undefined) parts.push(`t.code = ${b.bind(m.code)}`);
+  if (m.system !== undefined) parts.push(`t.system = ${b.bind(m.system ?? '')}`);
+  if (m.textPrefix !== undefined) {
+    parts.push(`t.text >= ${b.bind(m.textPrefix)} AND t.text < ${b.bind(m.textPrefix + '\uffff')}`);
+  }
+  return parts.length ? `(${parts.join(' AND ')})` : '1=1';
+}
+
+function stringMatch(b: Builder, m: StringMatch): string {
+  switch (m.mode) {
+    case 'exact':
+      return `s.exact = ${b.bind(m.value)}`;
+    case 'contains':
+      return `s.norm LIKE ${b.bind('%' + escapeLike(m.value) + '%')} ESCAPE '\\'`;
+    case 'prefix':
+      return `(s.norm >= ${b.bind(m.value)} AND s.norm < ${b.bind(m.value + '\uffff')})`;
+  }
+}
+
+/** Date semantics of FHIR R4 §3.1.1.4.2: `lo`/`hi` of the value against the search range. */
+export function dateMatch(b: Builder, m: DateMatch, lo: string, hi: string): string {
+  const eq = () => `(${lo} >= ${b.bind(m.lo)} AND ${hi} <= ${b.bind(m.hi)})`;
+  switch (m.comparator) {
+    case 'eq':
+      return eq();
+    case 'ne':
+      return `NOT ${eq()}`;
+    case 'gt':
+      return `${hi} > ${b.bind(m.hi)}`;
+    case 'lt':
+      return `${lo} < ${b.bind(m.lo)}`;
+    case 'ge':
+      return `(${hi} > ${b.bind(m.hi)} OR ${eq()})`;
+    case 'le':
+      return `(${lo} < ${b.bind(m.lo)} OR ${eq()})`;
+    case 'sa':
+      return `${lo} > ${b.bind(m.hi)}`;
+    case 'eb':
+      return `${hi} < ${b.bind(m.lo)}`;
+    case 'ap':
+      return `(${lo} <= ${b.bind(m.hi)} AND ${hi} >= ${b.bind(m.lo)})`;
+  }
+}
+
+export function renderCondition(b: Builder, c: Condition): string {
+  switch (c.kind) {
+    case 'token': {
+      const body = `EXISTS (SELECT 1 FROM idx_token t WHERE t.seq = r.seq AND t.param = ${b.bind(c.param)} AND (${c.any
+        .map((m) => tokenMatch(b, m))
+        .join(' OR ')}))`;
+      return c.not ? `NOT ${body}` : body;
+    }
+    case 'string':
+      return `EXISTS (SELECT 1 FROM idx_string s WHERE s.seq = r.seq AND s.param = ${b.bind(c.param)} AND (${c.any
+        .map((m) => stringMatch(b, m))
+        .join(' OR ')}))`;
+    case 'date':
+      return `EXISTS (SELECT 1 FROM idx_date d WHERE d.seq = r.seq AND d.param = ${b.bind(c.param)} AND (${c.any
+        .map((m) => dateMatch(b, m, 'd.lo', 'd.hi'))
+        .join(' OR ')}))`;
+    case 'reference':
+      return `EXISTS (SELECT 1 FROM idx_reference x WHERE x.seq = r.seq AND x.param = ${b.bind(c.param)} AND (${c.any
+        .map((m) =>
+          m.targetType === undefined
+            ? `x.target_id = ${b.bind(m.targetId)}`
+            : `(x.target_id = ${b.bind(m.targetId)} AND x.target_type = ${b.bind(m.targetType)})`,
+        )
+        .join(' OR ')}))`;
+    case 'id':
+      return c.any.length ? `r.id IN (${b.list(c.any)})` : '1=0';
+    case 'lastUpdated':
+      return `(${c.any.map((m) => dateMatch(b, m, 'r.last_updated', 'r.last_updated')).join(' OR ')})`;
+    case 'compartment':
+      return c.patients.length
+        ? `EXISTS (SELECT 1 FROM compartment c WHERE c.seq = r.seq AND c.patient_id IN (${b.list(c.patients)}))`
+        : '1=0';
+    case 'missing': {
+      const table = `idx_${c.index}`;
+      return `${c.missing ? 'NOT ' : ''}EXISTS (SELECT 1 FROM ${table} m WHERE m.seq = r.seq AND m.param = ${b.bind(c.param)})`;
+    }
+    case 'and':
+      return c.all.length ? `(${c.all.map((x) => renderCondition(b, x)).join(' AND ')})` : '1=1';
+    case 'or':
+      return c.any.length ? `(${c.any.map((x) => renderCondition(b, x)).join(' OR ')})` : '1=0';
+    case 'false':
+      return '1=0';
+  }
+}
+
+function sortExpression(b: Builder, s: SortSpec): string {
+  switch (s.key.by) {
+    case 'seq':
+      return 'r.seq';
+    case 'lastUpdated':
+      return 'r.last_updated';
+    case 'date': {
+      const agg = s.descending ? 'MAX(d.hi)' : 'MIN(d.lo)';
+      const sentinel = s.descending ? NULL_LAST_DESC : NULL_LAST_ASC;
+      return `COALESCE((SELECT ${agg} FROM idx_date d WHERE d.seq = r.seq AND d.param = ${b.bind(s.key.param)}), ${sentinel})`;
+    }
+  }
+}
+
+/**
+ * Splits a top-level compartment condition out of the tree so the query can be driven from the
+ * compartment index (patient, type, seq): a patient's page then costs the same whatever the database size.
+ */
+function splitCompartment(where: Condition): { patients: string[] | undefined; rest: Condition } {
+  if (where.kind === 'compartment') return { patients: where.patients, rest: { kind: 'and', all: [] } };
+  if (where.kind === 'and') {
+    const idx = where.all.findIndex((c) => c.kind === 'compartment');
+    if (idx >= 0) {
+      const c = where.all[idx] as Extract<Condition, { kind: 'compartment' }>;
+      return { patients: c.patients, rest: { kind: 'and', all: where.all.filter((_, i) => i !== idx) } };
+    }
+  }
+  return { patients: undefined, rest: where };
+}
+
+function fromClause(b: Builder, type: string, where: Condition): { from: string; where: string } {
+  const { patients, rest } = splitCompartment(where);
+  if (patients === undefined) {
+    return { from: 'resources r', where: `r.type = ${b.bind(type)} AND ${renderCondition(b, rest)}` };
+  }
+  if (patients.length === 0) return { from: 'resources r', where: '1=0' };
+  const from =
+    patients.length === 1
+      ? `compartment c JOIN resources r ON r.seq = c.seq`
+      : `(SELECT DISTINCT seq, type FROM compartment WHERE patient_id IN (${'__P__'})) c JOIN resources r ON r.seq = c.seq`;
+  if (patients.length === 1) {
+    return {
+      from,
+      where: `c.patient_id = ${b.bind(patients[0])} AND c.type = ${b.bind(type)} AND ${renderCondition(b, rest)}`,
+    };
+  }
+  // Bind the patient list first: it appears first in the SQL text.
+  const bindings = b.list(patients);
+  return {
+    from: from.replace('__P__', bindings),
+    where: `c.type = ${b.bind(type)} AND ${renderCondition(b, rest)}`,
+  };
+}
+
+function cursorCondition(b: Builder, expr: (i: number) => string, sort: SortSpec[], cursor: Cursor): string {
+  // Rows strictly after (next) or before (prev) the cursor in the order (sort..., seq ASC).
+  const forward = cursor.direction === 'next';
+  const clauses: string[] = [];
+  for (let i = 0; i <= sort.length; i++) {
+    const eqs: string[] = [];
+    for (let j = 0; j < i; j++) eqs.push(`${expr(j)} = ${b.bind(cursor.values[j])}`);
+    if (i < sort.length) {
+      const ascending = !sort[i].descending;
+      const op = ascending === forward ? '>' : '<';
+      eqs.push(`${expr(i)} ${op} ${b.bind(cursor.values[i])}`);
+    } else {
+      eqs.push(`r.seq ${forward ? '>' : '<'} ${b.bind(cursor.seq)}`);
+    }
+    clauses.push(`(${eqs.join(' AND ')})`);
+  }
+  return `(${clauses.join(' OR ')})`;
+}
+
+/**
+ * SELECT for one page; sort values come back as columns sv0, sv1… Text is built left to right, so
+ * placeholders are bound in the order they appear.
+ */
+export function renderSearch(q: ResourceQuery): Sql {
+  const b = new Builder();
+  const prev = q.cursor?.direction === 'prev';
+  const expr = (i: number) => sortExpression(b, q.sort[i]);
+  const selectSorts = q.sort.map((_, i) => `, ${expr(i)} AS sv${i}`).join('');
+  const { from, where } = fromClause(b, q.type, q.where);
+  const cursor = q.cursor ? ` AND ${cursorCondition(b, expr, q.sort, q.cursor)}` : '';
+  const order = q.sort
+    .map((s, i) => `${expr(i)} ${s.descending !== prev ? 'DESC' : 'ASC'}`)
+    .concat([`r.seq ${prev ? 'DESC' : 'ASC'}`])
+    .join(', ');
+  const text = `SELECT ${RESOURCE_COLUMNS}${selectSorts} FROM ${from} WHERE ${where}${cursor} ORDER BY ${order} LIMIT ${b.bind(q.limit)}`;
+  return { text, params: b.params };
+}
+
+export function renderCount(type: string, where: Condition): Sql {
+  const b = new Builder();
+  const { from, where: w } = fromClause(b, type, where);
+  return { text: `SELECT COUNT(*) AS n FROM ${from} WHERE ${w}`, params: b.params };
+}
+
+/** SELECT of one resource by type and id, restricted by `visible`. */
+export function renderRead(type: string, id: string, visible: Condition | undefined): Sql {
+  const b = new Builder();
+  const text = `SELECT ${RESOURCE_COLUMNS} FROM resources r WHERE r.type = ${b.bind(type)} AND r.id = ${b.bind(id)}${
+    visible ? ` AND ${renderCondition(b, visible)}` : ''
+  }`;
+  return { text, params: b.params };
+}
+
+export function renderReadMany(type: string, ids: string[], visible: Condition): Sql {
+  const b = new Builder();
+  const text = `SELECT ${RESOURCE_COLUMNS} FROM resources r WHERE r.type = ${b.bind(type)} AND r.id IN (${b.list(ids)}) AND ${renderCondition(b, visible)}`;
+  return { text, params: b.params };
+}
+
+export function renderIncludeTargets(fromSeqs: number[], param: string | undefined, targetType: string | undefined): Sql {
+  const b = new Builder();
+  const text = `SELECT DISTINCT x.target_type, x.target_id FROM idx_reference x WHERE x.seq IN (${b.list(fromSeqs)})${
+    param ? ` AND x.param = ${b.bind(param)}` : ''
+  }${targetType ? ` AND x.target_type = ${b.bind(targetType)}` : ` AND x.target_type <> ''`}`;
+  return { text, params: b.params };
+}
+
+export function renderRevInclude(
+  sourceType: string,
+  param: string,
+  targets: { type: string; id: string }[],
+  visible: Condition,
+): Sql {
+  const b = new Builder();
+  const byType = new Map<string, string[]>();
+  for (const t of targets) byType.set(t.type, [...(byType.get(t.type) ?? []), t.id]);
+  const match = [...byType]
+    .map(([type, ids]) => `(x.target_type = ${b.bind(type)} AND x.target_id IN (${b.list(ids)}))`)
+    .join(' OR ');
+  const text = `SELECT ${RESOURCE_COLUMNS} FROM resources r WHERE r.type = ${b.bind(sourceType)} AND r.seq IN (SELECT x.seq FROM idx_reference x WHERE x.param = ${b.bind(
+    param,
+  )} AND (${match || '1=0'})) AND ${renderCondition(b, visible)} ORDER BY r.seq`;
+  return { text, params: b.params };
+}
+
+export { Builder };

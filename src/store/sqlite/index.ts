@@ -1,0 +1,284 @@
+/**
+ * @module store/sqlite
+ * The embedded store: one SQLite file in WAL mode through better-sqlite3. Several server processes may
+ * share the file; writes are serialized by SQLite's lock (busy timeout), reads run concurrently.
+ */
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { serializeVersion, toStoredResource, nextTimestamp, type ResourceRow } from '../content.js';
+import { MIGRATIONS } from '../migrations.js';
+import {
+  renderCount,
+  renderIncludeTargets,
+  renderRead,
+  renderReadMany,
+  renderRevInclude,
+  renderSearch,
+  type Sql,
+} from '../sql/render.js';
+import type {
+  Condition,
+  IncludeRequest,
+  PageRow,
+  PreparedWrite,
+  ResourceQuery,
+  RevIncludeRequest,
+  Store,
+  StoredResource,
+  WriteResult,
+} from '../types.js';
+
+type Statement = Database.Statement<unknown[], unknown>;
+
+export class SqliteStore implements Store {
+  readonly dialect = 'sqlite' as const;
+  readonly #db: Database.Database;
+  readonly #cache = new Map<string, Statement>();
+
+  constructor(readonly file: string) {
+    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    this.#db = new Database(file);
+    this.#db.pragma('journal_mode = WAL');
+    // NORMAL in WAL mode: a commit survives a process crash; only an OS crash can lose the last ones.
+    this.#db.pragma('synchronous = NORMAL');
+    this.#db.pragma('busy_timeout = 10000');
+    this.#db.pragma('cache_size = -65536');
+    this.#db.pragma('temp_store = MEMORY');
+  }
+
+  #stmt(text: string): Statement {
+    let s = this.#cache.get(text);
+    if (!s) {
+      s = this.#db.prepare(text);
+      if (this.#cache.size > 1000) this.#cache.clear();
+      this.#cache.set(text, s);
+    }
+    return s;
+  }
+
+  #all<T>(sql: Sql): T[] {
+    return this.#stmt(sql.text).all(...(sql.params as unknown[])) as T[];
+  }
+
+  async migrate(): Promise<void> {
+    this.#db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
+    const apply = this.#db.transaction(() => {
+      const done = new Set(
+        (this.#db.prepare('SELECT id FROM schema_migrations').all() as { id: number }[]).map((r) => r.id),
+      );
+      for (const m of MIGRATIONS) {
+        if (done.has(m.id)) continue;
+        this.#db.exec(m.sqlite);
+        this.#db
+          .prepare('INSERT INTO schema_migrations (id, name, applied_at) VALUES (?, ?, ?)')
+          .run(m.id, m.name, new Date().toISOString());
+      }
+    });
+    apply.immediate();
+  }
+
+  async close(): Promise<void> {
+    this.#cache.clear();
+    this.#db.close();
+  }
+
+  async ping(): Promise<void> {
+    this.#db.prepare('SELECT 1').get();
+  }
+
+  async writeResources(writes: PreparedWrite[]): Promise<WriteResult[]> {
+    const run = this.#db.transaction((batch: PreparedWrite[]) => batch.map((w) => this.#writeOne(w)));
+    return run.immediate(writes);
+  }
+
+  #writeOne(w: PreparedWrite): WriteResult {
+    const existing = this.#stmt('SELECT seq, version_id, last_updated, content_hash FROM resources WHERE type = ? AND id = ?').get(
+      w.type,
+      w.id,
+    ) as { seq: number; version_id: number; last_updated: number; content_hash: string } | undefined;
+    if (existing && existing.content_hash === w.contentHash) {
+      return {
+        type: w.type,
+        id: w.id,
+        versionId: String(existing.version_id),
+        lastUpdated: new Date(existing.last_updated).toISOString(),
+        outcome: 'unchanged',
+      };
+    }
+    const now = nextTimestamp();
+    const versionId = existing ? existing.version_id + 1 : 1;
+    const content = serializeVersion(w.resource, versionId, now);
+    let seq: number;
+    if (existing) {
+      seq = existing.seq;
+      this.#stmt('UPDATE resources SET version_id = ?, last_updated = ?, content_hash = ?, content = ? WHERE seq = ?').run(
+        versionId,
+        now,
+        w.contentHash,
+        content,
+        seq,
+      );
+      for (const table of ['idx_token', 'idx_string', 'idx_date', 'idx_reference', 'idx_number', 'compartment']) {
+        this.#stmt(`DELETE FROM ${table} WHERE seq = ?`).run(seq);
+      }
+    } else {
+      seq = Number(
+        this.#stmt('INSERT INTO resources (type, id, version_id, last_updated, content_hash, content) VALUES (?, ?, ?, ?, ?, ?)').run(
+          w.type,
+          w.id,
+          versionId,
+          now,
+          w.contentHash,
+          content,
+        ).lastInsertRowid,
+      );
+    }
+    this.#stmt('INSERT INTO resource_history (seq, version_id, last_updated, content) VALUES (?, ?, ?, ?)').run(
+      seq,
+      versionId,
+      now,
+      content,
+    );
+    const ix = w.indexes;
+    if (ix.tokens.length) {
+      const s = this.#stmt('INSERT OR IGNORE INTO idx_token (seq, param, system, code, text) VALUES (?, ?, ?, ?, ?)');
+      for (const t of ix.tokens) s.run(seq, t.param, t.system ?? '', t.code ?? '', t.text);
+    }
+    if (ix.strings.length) {
+      const s = this.#stmt('INSERT OR IGNORE INTO idx_string (seq, param, norm, exact) VALUES (?, ?, ?, ?)');
+      for (const t of ix.strings) s.run(seq, t.param, t.norm, t.exact);
+    }
+    if (ix.dates.length) {
+      const s = this.#stmt('INSERT OR IGNORE INTO idx_date (seq, param, lo, hi) VALUES (?, ?, ?, ?)');
+      for (const t of ix.dates) s.run(seq, t.param, t.lo, t.hi);
+    }
+    if (ix.references.length) {
+      const s = this.#stmt('INSERT OR IGNORE INTO idx_reference (seq, param, target_type, target_id) VALUES (?, ?, ?, ?)');
+      for (const t of ix.references) s.run(seq, t.param, t.targetType, t.targetId);
+    }
+    if (ix.numbers.length) {
+      const s = this.#stmt('INSERT OR IGNORE INTO idx_number (seq, param, value, system, code) VALUES (?, ?, ?, ?, ?)');
+      for (const t of ix.numbers) s.run(seq, t.param, t.value, t.system ?? '', t.code ?? '');
+    }
+    const patients = new Set(w.compartments);
+    for (const ref of w.compartmentsOf) {
+      const rows = this.#stmt(
+        'SELECT c.patient_id FROM compartment c JOIN resources r ON r.seq = c.seq WHERE r.type = ? AND r.id = ?',
+      ).all(ref.type, ref.id) as { patient_id: string }[];
+      for (const r of rows) patients.add(r.patient_id);
+    }
+    if (patients.size) {
+      const s = this.#stmt('INSERT OR IGNORE INTO compartment (patient_id, type, seq) VALUES (?, ?, ?)');
+      for (const p of patients) s.run(p, w.type, seq);
+    }
+    return {
+      type: w.type,
+      id: w.id,
+      versionId: String(versionId),
+      lastUpdated: new Date(now).toISOString(),
+      outcome: existing ? 'updated' : 'created',
+    };
+  }
+
+  async readResource(type: string, id: string, visible?: Condition): Promise<StoredResource | undefined> {
+    const row = this.#all<ResourceRow>(renderRead(type, id, visible))[0];
+    return row ? toStoredResource(row) : undefined;
+  }
+
+  async readVersion(type: string, id: string, versionId: string, visible?: Condition): Promise<StoredResource | undefined> {
+    const current = await this.readResource(type, id, visible);
+    if (!current || !/^\d{1,9}$/.test(versionId)) return undefined;
+    const row = this.#stmt('SELECT version_id, last_updated, content FROM resource_history WHERE seq = ? AND version_id = ?').get(
+      current.seq,
+      Number(versionId),
+    ) as { version_id: number; last_updated: number; content: string } | undefined;
+    return row
+      ? toStoredResource({ seq: current.seq, type, id, version_id: row.version_id, last_updated: row.last_updated, content: row.content })
+      : undefined;
+  }
+
+  async search(query: ResourceQuery): Promise<PageRow[]> {
+    const rows = this.#all<ResourceRow & Record<string, number>>(renderSearch(query));
+    return rows.map((row) => ({
+      resource: toStoredResource(row),
+      sortValues: query.sort.map((_, i) => (row[`sv${i}`] === null ? null : Number(row[`sv${i}`]))),
+    }));
+  }
+
+  async count(type: string, where: Condition): Promise<number> {
+    return Number(this.#all<{ n: number }>(renderCount(type, where))[0].n);
+  }
+
+  async include(
+    fromSeqs: number[],
+    request: IncludeRequest,
+    visible: (targetType: string) => Condition | null,
+  ): Promise<StoredResource[]> {
+    if (!fromSeqs.length) return [];
+    const targets = this.#all<{ target_type: string; target_id: string }>(
+      renderIncludeTargets(fromSeqs, request.param, request.targetType),
+    );
+    return this.#readGrouped(targets, visible);
+  }
+
+  #readGrouped(
+    targets: { target_type: string; target_id: string }[],
+    visible: (targetType: string) => Condition | null,
+  ): StoredResource[] {
+    const byType = new Map<string, string[]>();
+    for (const t of targets) byType.set(t.target_type, [...(byType.get(t.target_type) ?? []), t.target_id]);
+    const out: StoredResource[] = [];
+    for (const [type, ids] of byType) {
+      const v = visible(type);
+      if (!v) continue;
+      out.push(...this.#all<ResourceRow>(renderReadMany(type, ids, v)).map(toStoredResource));
+    }
+    return out;
+  }
+
+  async revInclude(
+    targets: { type: string; id: string }[],
+    request: RevIncludeRequest,
+    visible: Condition,
+  ): Promise<StoredResource[]> {
+    if (!targets.length) return [];
+    return this.#all<ResourceRow>(renderRevInclude(request.sourceType, request.param, targets, visible)).map(toStoredResource);
+  }
+
+  async getSetting(key: string): Promise<string | undefined> {
+    const row = this.#stmt('SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined;
+    return row?.value;
+  }
+
+  async initSetting(key: string, value: string): Promise<string> {
+    this.#stmt('INSERT OR IGNORE INTO settings (key, value) VALUES (?, ?)').run(key, value);
+    return (await this.getSetting(key)) as string;
+  }
+
+  async deleteResources(refs: { type: string; id: string }[]): Promise<number> {
+    const run = this.#db.transaction(() => {
+      let n = 0;
+      for (const ref of refs) {
+        const row = this.#stmt('SELECT seq FROM resources WHERE type = ? AND id = ?').get(ref.type, ref.id) as
+          | { seq: number }
+          | undefined;
+        if (!row) continue;
+        for (const table of ['idx_token', 'idx_string', 'idx_date', 'idx_reference', 'idx_number', 'compartment', 'resource_history', 'resources']) {
+          this.#stmt(`DELETE FROM ${table} WHERE seq = ?`).run(row.seq);
+        }
+        n++;
+      }
+      return n;
+    });
+    return run.immediate();
+  }
+
+  async countByType(): Promise<Record<string, number>> {
+    const rows = this.#stmt('SELECT type, COUNT(*) AS n FROM resources GROUP BY type ORDER BY type').all() as {
+      type: string;
+      n: number;
+    }[];
+    return Object.fromEntries(rows.map((r) => [r.type, r.n]));
+  }
+}
