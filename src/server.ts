@@ -3,7 +3,7 @@
  * Assembles the HTTP server: health endpoints and the FHIR plugin under its base path. The access
  * resolver is a required input, so no way of starting the server serves data without an access context.
  */
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { randomBytes } from 'node:crypto';
 import { FHIR_BASE_PATH, type Settings } from './config/index.js';
 import { PagingCursors } from './fhir/paging.js';
@@ -51,7 +51,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     bodyLimit: settings.maxBodyBytes,
     trustProxy: true,
     routerOptions: { maxParamLength: 200 },
-    disableRequestLogging: settings.logLevel !== 'debug' && settings.logLevel !== 'trace',
+    // Per-request lines only when debugging; errors are always logged.
+    logController: new LogController({ disableRequestLogging: settings.logLevel !== 'debug' && settings.logLevel !== 'trace' }),
   });
 
   app.get('/healthz', async () => ({ status: 'ok' }));

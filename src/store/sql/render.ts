@@ -252,12 +252,12 @@ export function renderRevInclude(
   const b = new Builder();
   const byType = new Map<string, string[]>();
   for (const t of targets) byType.set(t.type, [...(byType.get(t.type) ?? []), t.id]);
+  // Bound strictly in textual order.
+  const head = `SELECT ${RESOURCE_COLUMNS} FROM resources r WHERE r.type = ${b.bind(sourceType)} AND r.seq IN (SELECT x.seq FROM idx_reference x WHERE x.param = ${b.bind(param)}`;
   const match = [...byType]
     .map(([type, ids]) => `(x.target_type = ${b.bind(type)} AND x.target_id IN (${b.list(ids)}))`)
     .join(' OR ');
-  const text = `SELECT ${RESOURCE_COLUMNS} FROM resources r WHERE r.type = ${b.bind(sourceType)} AND r.seq IN (SELECT x.seq FROM idx_reference x WHERE x.param = ${b.bind(
-    param,
-  )} AND (${match || '1=0'})) AND ${renderCondition(b, visible)} ORDER BY r.seq`;
+  const text = `${head} AND (${match || '1=0'})) AND ${renderCondition(b, visible)} ORDER BY r.seq`;
   return { text, params: b.params };
 }
 
