@@ -78,7 +78,10 @@ export function validateStructure(resource: unknown): StructureIssue[] {
     validators.set(type, validate);
   }
   if (validate(resource)) return [];
-  return (validate.errors ?? []).slice(0, 20).map((e) => {
+  const errors = validate.errors ?? [];
+  // A value of the wrong JSON type also fails the primitive's pattern; the type error says it better.
+  const typed = new Set(errors.filter((e) => e.keyword === 'type').map((e) => e.instancePath));
+  return errors.filter((e) => !(e.keyword === 'pattern' && typed.has(e.instancePath))).slice(0, 20).map((e) => {
     let message = e.message ?? 'is invalid';
     let severity: StructureIssue['severity'] = 'error';
     if (e.keyword === 'additionalProperties') {
