@@ -3,18 +3,13 @@
  * How a stored version's JSON is made: the resource with `meta.versionId` and `meta.lastUpdated` set,
  * keys in FHIR's customary order (resourceType, id, meta first), serialized once and served as is.
  */
-import type { StoredResource } from './types.js';
 
-export function serializeVersion(resource: Record<string, unknown>, versionId: number, lastUpdatedMs: number): string {
-  const { resourceType, id, meta, ...rest } = resource;
-  const priorMeta = (meta && typeof meta === 'object' ? meta : {}) as Record<string, unknown>;
-  const { versionId: _v, lastUpdated: _l, ...otherMeta } = priorMeta;
-  return JSON.stringify({
-    resourceType,
-    id,
-    meta: { versionId: String(versionId), lastUpdated: new Date(lastUpdatedMs).toISOString(), ...otherMeta },
-    ...rest,
-  });
+import type { PreparedWrite, StoredResource } from './types.js';
+
+/** The JSON text of one version: the prepared body spliced after resourceType, id and meta. */
+export function serializeVersion(w: PreparedWrite, versionId: number, lastUpdatedMs: number): string {
+  const meta = JSON.stringify({ versionId: String(versionId), lastUpdated: new Date(lastUpdatedMs).toISOString(), ...w.meta });
+  return `{"resourceType":${JSON.stringify(w.type)},"id":${JSON.stringify(w.id)},"meta":${meta}${w.body ? ',' + w.body : ''}}`;
 }
 
 export interface ResourceRow {

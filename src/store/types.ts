@@ -18,8 +18,10 @@ export interface ResourceIndexes {
 export interface PreparedWrite {
   type: string;
   id: string;
-  /** The resource without meta.versionId / meta.lastUpdated; the store adds them. */
-  resource: Record<string, unknown>;
+  /** `meta` without versionId / lastUpdated (the store adds those), or undefined when there is none. */
+  meta: Record<string, unknown> | undefined;
+  /** The resource's other members as JSON text, without braces: serialized once, stored as is. */
+  body: string;
   /** Hash of the resource's content without version metadata: an equal hash makes the write a no-op. */
   contentHash: string;
   indexes: ResourceIndexes;

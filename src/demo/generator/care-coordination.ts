@@ -27,7 +27,7 @@ export function careTeam(ctx: RecordContext, since: number, physician: Ref, nurs
       { role: [concept(CARE_TEAM_ROLES.patient)], member: ctx.subject },
       { role: [concept(CARE_TEAM_ROLES.primaryCare)], member: physician, onBehalfOf: ctx.clinicOrg },
       {
-        role: [concept({ system: SYSTEM.snomed, code: '224571005', display: 'Nurse practitioner (occupation)' })],
+        role: [concept(CARE_TEAM_ROLES.nursePractitioner)],
         member: nursePractitioner,
         onBehalfOf: ctx.clinicOrg,
       },

@@ -25,7 +25,8 @@ import type { Ref } from './ids.js';
 
 
 const concept = (...codings: readonly Code[]): CodeableConcept => ({ coding: codings.map((c) => ({ ...c })), text: codings[0].display });
-const localRef = (type: string, id: string): Ref => ({ reference: `${type}/${id}` });
+/** A relative reference to a patient-level resource by type and id. */
+export const localRef = (type: string, id: string): Ref => ({ reference: `${type}/${id}` });
 
 /** An ambulatory Encounter. */
 export function encounter(ctx: RecordContext, id: string, visit: Omit<VisitContext, 'encounter'>, kind: EncounterKind, reason?: Code): Encounter {
@@ -254,4 +255,3 @@ export function progressNote(ctx: RecordContext, visit: VisitContext, text: stri
   };
 }
 
-export { localRef };

@@ -30,7 +30,7 @@ import type { PlanActivity } from './care-coordination.js';
 import { provenanceFor } from './provenance.js';
 import type { RecordContext, VisitContext } from './record-context.js';
 import { DAY, WINDOW_END, WINDOW_START, YEAR, ageAt, fhirDate } from './clock.js';
-import { ACUTE, CHILDHOOD_SCHEDULE, CHRONIC, LAB_PANELS, PROCEDURES, SYSTEM, VITAL } from './vocabulary.js';
+import { ACUTE, CHILDHOOD_SCHEDULE, CHRONIC, LAB_PANELS, MEDICATIONS, PROCEDURES, SYSTEM, VACCINES, VITAL } from './vocabulary.js';
 import type { AcuteProblem, ChronicKey, Code, LabPanel, MedicationKey, VaccineKey } from './vocabulary.js';
 import { LAB_ORG, NURSE_PRACTITIONER_SLOT, PAYERS, PRACTITIONERS_PER_CLINIC } from './shared-layout.js';
 
@@ -207,7 +207,7 @@ export function generatePatientRecord(seed: number, index: number): Resource[] {
       const order = medicationRequest(ctx, visit, key, 'active', reason);
       currentOrders.set(key, order);
       items.push(order);
-      plan.push(`Continue ${MEDICATION_NAME(key)}`);
+      plan.push(`${previous ? 'Renewed' : 'Prescribed'} ${MEDICATIONS[key].code.display}`);
     };
 
     // Conditions whose onset has passed are recorded at the first visit that notices them.
@@ -242,7 +242,7 @@ export function generatePatientRecord(seed: number, index: number): Resource[] {
       if (acute.procedure) items.push(procedure(ctx, PROCEDURES[acute.procedure], start + 10 * 60_000, visit, pract, refTo(dx)));
       if (acute.medication) {
         items.push(medicationRequest(ctx, visit, acute.medication, 'completed', refTo(dx)));
-        plan.push(`Start ${MEDICATION_NAME(acute.medication)}`);
+        plan.push(`Prescribed ${MEDICATIONS[acute.medication].code.display}`);
       } else {
         plan.push('Supportive care, fluids and rest; return if not improving');
       }
@@ -276,7 +276,7 @@ export function generatePatientRecord(seed: number, index: number): Resource[] {
     // Immunizations.
     const give = (vaccine: VaccineKey): void => {
       items.push(immunization(ctx, vaccine, start + 20 * 60_000, visit));
-      plan.push(`${vaccine} vaccine given`);
+      plan.push(`Immunization given: ${VACCINES[vaccine].display}`);
     };
     if (kind === 'wellChild') {
       const givenThisVisit = new Set<VaccineKey>();
@@ -403,10 +403,6 @@ export function generatePatientRecord(seed: number, index: number): Resource[] {
   const patientProvenance = provenanceFor(ctx, patientLevel, Math.min(latest, WINDOW_END), pcp);
   out.push(...patientLevel.slice(1), patientProvenance);
   return out;
-}
-
-function MEDICATION_NAME(key: MedicationKey): string {
-  return key.replace(/[A-Z]/g, (c) => ' ' + c.toLowerCase());
 }
 
 /** A short plain-text progress note. */

@@ -5,7 +5,7 @@
  */
 import type { Random } from './random.js';
 import { WINDOW_END, YEAR, DAY } from './clock.js';
-import { CITIES, FAMILY, GIVEN_FEMALE, GIVEN_MALE, HISPANIC, NOT_HISPANIC, RACES, STREETS } from './census.js';
+import { CITIES, FAMILY, GIVEN_FEMALE, GIVEN_MALE, RACES, STREETS } from './census.js';
 import type { City } from './census.js';
 import type { ChronicKey, Code } from './vocabulary.js';
 import { ALLERGIES } from './vocabulary.js';

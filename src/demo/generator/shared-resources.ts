@@ -9,7 +9,7 @@ import { Random } from './random.js';
 import { ref, sharedId } from './ids.js';
 import { PROFILE, metaFor } from './profiles.js';
 import { CITIES, FAMILY, GIVEN_FEMALE, GIVEN_MALE, STREETS } from './census.js';
-import { MEDICATIONS, SHARED_MEDICATIONS, SPECIALTIES, SYSTEM } from './vocabulary.js';
+import { CARE_TEAM_ROLES, MEDICATIONS, SHARED_MEDICATIONS, SPECIALTIES, SYSTEM } from './vocabulary.js';
 import { CLINIC_CITY_INDEX, CLINIC_COUNT, LAB_ORG, PAYERS, PRACTITIONERS_PER_CLINIC } from './shared-layout.js';
 
 /** A ten-digit NPI with a valid Luhn check digit (computed over the 80840 prefix). */
@@ -122,8 +122,8 @@ export function generateSharedResources(seed: number): Resource[] {
         organization: ref('Organization', sharedId('org', c)),
         code: [
           nurse
-            ? { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/practitioner-role', code: 'nurse', display: 'Nurse' }], text: 'Nurse' }
-            : { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/practitioner-role', code: 'doctor', display: 'Doctor' }], text: 'Doctor' },
+            ? { coding: [{ ...CARE_TEAM_ROLES.nursePractitioner }], text: CARE_TEAM_ROLES.nursePractitioner.display }
+            : { coding: [{ ...CARE_TEAM_ROLES.primaryCare }], text: CARE_TEAM_ROLES.primaryCare.display },
         ],
         specialty: [{ coding: [{ ...specialty }], text: specialty.display }],
         location: [ref('Location', sharedId('loc', c))],

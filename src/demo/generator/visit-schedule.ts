@@ -20,6 +20,9 @@ const FOLLOWED = new Set(['hypertension', 'diabetes', 'hyperlipidemia', 'hypothy
 /** Months of age at which well-child visits happen. */
 const WELL_CHILD_MONTHS = [0.1, 1, 2, 4, 6, 9, 12, 15, 18, 24, 30, 36];
 
+/** Minimum spacing between a planned check-up or follow-up and the visit before it. */
+const MIN_GAP = 21 * DAY;
+
 /** Sick-visit rate per year by age. */
 function sickRate(age: number): number {
   return age < 5 ? 0.9 : age < 18 ? 0.3 : age < 65 ? 0.22 : 0.4;
@@ -39,7 +42,7 @@ export function planVisits(p: Persona, rng: Random): PlannedVisit[] {
   const visits: PlannedVisit[] = [];
   const from = Math.max(WINDOW_START, p.birthMs + 2 * DAY);
   const add = (start: number, kind: EncounterKind): void => {
-    if (start >= from && start <= WINDOW_END - DAY) visits.push({ start: clinicTime(start, rng), kind });
+    if (start >= from && start <= WINDOW_END - 15 * DAY) visits.push({ start: clinicTime(start, rng), kind });
   };
 
   // Preventive care.
@@ -71,5 +74,12 @@ export function planVisits(p: Persona, rng: Random): PlannedVisit[] {
   }
 
   visits.sort((a, b) => a.start - b.start);
-  return visits;
+  // A planned check-up or follow-up right after another visit is folded into that visit.
+  const kept: PlannedVisit[] = [];
+  for (const v of visits) {
+    const previous = kept[kept.length - 1];
+    if (previous && (v.kind === 'checkup' || v.kind === 'followUp') && v.start - previous.start < MIN_GAP) continue;
+    kept.push(v);
+  }
+  return kept;
 }

@@ -355,7 +355,7 @@ export const ALLERGIES: readonly { readonly substance: Code; readonly category: 
 export const CARE_TEAM_ROLES = {
   patient: sct('116154003', 'Patient (person)'),
   primaryCare: sct('446050000', 'Primary care physician (occupation)'),
-  nurse: sct('224535009', 'Registered nurse (occupation)'),
+  nursePractitioner: sct('224571005', 'Nurse practitioner (occupation)'),
 } as const;
 
 /** Provider taxonomy (NUCC) for practitioner roles. */

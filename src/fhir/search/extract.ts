@@ -3,7 +3,6 @@
  * Turns a resource into the index rows the store keeps for it, from the registry's expressions: the
  * write side of search. The read side (query building) interprets the same rows.
  */
-import { createHash } from 'node:crypto';
 import type { ResourceIndexes } from '../../store/types.js';
 import { MAX_DATE_MS, MIN_DATE_MS, parseDateRange } from './dates.js';
 import { normalizeString } from './normalize.js';
@@ -198,16 +197,4 @@ export function extractIndexes(registry: SearchParameterRegistry, resource: Obj)
     }
   }
   return { indexes: ix, compartments: [...compartments], compartmentsOf };
-}
-
-/** Hash of a resource's content, ignoring its version metadata: equal hashes mean nothing changed. */
-export function contentHash(resource: Obj): string {
-  const meta = isObj(resource.meta) ? { ...resource.meta } : undefined;
-  if (meta) {
-    delete meta.versionId;
-    delete meta.lastUpdated;
-  }
-  const copy = meta && Object.keys(meta).length ? { ...resource, meta } : { ...resource };
-  if (!meta || !Object.keys(meta).length) delete copy.meta;
-  return createHash('sha256').update(JSON.stringify(copy)).digest('base64url');
 }

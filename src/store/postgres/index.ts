@@ -154,8 +154,13 @@ export class PostgresStore implements Store {
       }
       const now = nextTimestamp();
       const versionId = prior ? prior.version_id + 1 : 1;
-      const content = serializeVersion(w.resource, versionId, now);
+      const content = serializeVersion(w, versionId, now);
       if (prior) {
+        // History keeps prior versions; the current one lives only in `resources`.
+        await client.query(
+          'INSERT INTO resource_history (seq, version_id, last_updated, content) SELECT seq, version_id, last_updated, content FROM resources WHERE seq = $1',
+          [prior.seq],
+        );
         await client.query('UPDATE resources SET version_id = $1, last_updated = $2, content_hash = $3, content = $4 WHERE seq = $5', [
           versionId,
           now,
@@ -193,10 +198,6 @@ export class PostgresStore implements Store {
     }
     if (!written.length) return results;
 
-    await client.query(
-      'INSERT INTO resource_history (seq, version_id, last_updated, content) SELECT * FROM UNNEST($1::bigint[], $2::int[], $3::bigint[], $4::text[])',
-      [written.map((x) => x.seq), written.map((x) => x.versionId), written.map((x) => x.now), written.map((x) => x.content)],
-    );
     const tokens = written.flatMap((x) => x.w.indexes.tokens.map((t) => [x.seq, t.param, t.system ?? '', t.code ?? '', t.text] as const));
     if (tokens.length) {
       await client.query(
@@ -265,6 +266,7 @@ export class PostgresStore implements Store {
   async readVersion(type: string, id: string, versionId: string, visible?: Condition): Promise<StoredResource | undefined> {
     const current = await this.readResource(type, id, visible);
     if (!current || !/^\d{1,9}$/.test(versionId)) return undefined;
+    if (current.versionId === String(Number(versionId))) return current;
     const res = await this.#pool.query('SELECT version_id, last_updated, content FROM resource_history WHERE seq = $1 AND version_id = $2', [
       current.seq,
       Number(versionId),

@@ -108,10 +108,14 @@ export class SqliteStore implements Store {
     }
     const now = nextTimestamp();
     const versionId = existing ? existing.version_id + 1 : 1;
-    const content = serializeVersion(w.resource, versionId, now);
+    const content = serializeVersion(w, versionId, now);
     let seq: number;
     if (existing) {
       seq = existing.seq;
+      // History keeps prior versions; the current one lives only in `resources`.
+      this.#stmt(
+        'INSERT INTO resource_history (seq, version_id, last_updated, content) SELECT seq, version_id, last_updated, content FROM resources WHERE seq = ?',
+      ).run(seq);
       this.#stmt('UPDATE resources SET version_id = ?, last_updated = ?, content_hash = ?, content = ? WHERE seq = ?').run(
         versionId,
         now,
@@ -134,12 +138,6 @@ export class SqliteStore implements Store {
         ).lastInsertRowid,
       );
     }
-    this.#stmt('INSERT INTO resource_history (seq, version_id, last_updated, content) VALUES (?, ?, ?, ?)').run(
-      seq,
-      versionId,
-      now,
-      content,
-    );
     const ix = w.indexes;
     if (ix.tokens.length) {
       const s = this.#stmt('INSERT OR IGNORE INTO idx_token (seq, param, system, code, text) VALUES (?, ?, ?, ?, ?)');
@@ -189,6 +187,7 @@ export class SqliteStore implements Store {
   async readVersion(type: string, id: string, versionId: string, visible?: Condition): Promise<StoredResource | undefined> {
     const current = await this.readResource(type, id, visible);
     if (!current || !/^\d{1,9}$/.test(versionId)) return undefined;
+    if (current.versionId === String(Number(versionId))) return current;
     const row = this.#stmt('SELECT version_id, last_updated, content FROM resource_history WHERE seq = ? AND version_id = ?').get(
       current.seq,
       Number(versionId),
