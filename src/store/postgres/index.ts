@@ -237,6 +237,8 @@ export class PostgresStore implements Store {
     for (const x of written) {
       for (const p of new Set(x.w.compartments)) comps.push([p, x.w.type, x.seq]);
     }
+    await insertCompartments(client, comps);
+    // Joined compartments are looked up after the direct ones are stored: targets may be in this run.
     const via = written.flatMap((x) => x.w.compartmentsOf.map((ref) => ({ x, ref })));
     if (via.length) {
       const res = await client.query(
@@ -244,15 +246,12 @@ export class PostgresStore implements Store {
            JOIN resources r ON r.type = k.type AND r.id = k.id JOIN compartment c ON c.seq = r.seq`,
         [via.map((v) => v.ref.type), via.map((v) => v.ref.id)],
       );
-      for (const row of res.rows) {
-        const v = via[Number(row.i) - 1];
-        comps.push([row.patient_id, v.x.w.type, v.x.seq]);
-      }
-    }
-    if (comps.length) {
-      await client.query(
-        'INSERT INTO compartment (patient_id, type, seq) SELECT * FROM UNNEST($1::text[], $2::text[], $3::bigint[]) ON CONFLICT DO NOTHING',
-        columns(comps, 3),
+      await insertCompartments(
+        client,
+        res.rows.map((row) => {
+          const v = via[Number(row.i) - 1];
+          return [row.patient_id as string, v.x.w.type, v.x.seq] as const;
+        }),
       );
     }
     return results;
@@ -342,6 +341,14 @@ export class PostgresStore implements Store {
     const res = await this.#pool.query('SELECT type, COUNT(*) AS n FROM resources GROUP BY type ORDER BY type');
     return Object.fromEntries(res.rows.map((r) => [r.type, Number(r.n)]));
   }
+}
+
+async function insertCompartments(client: pg.PoolClient, rows: (readonly [string, string, number])[]): Promise<void> {
+  if (!rows.length) return;
+  await client.query(
+    'INSERT INTO compartment (patient_id, type, seq) SELECT * FROM UNNEST($1::text[], $2::text[], $3::bigint[]) ON CONFLICT DO NOTHING',
+    columns(rows, 3),
+  );
 }
 
 /** Turns rows into per-column arrays for UNNEST. */
