@@ -11,6 +11,8 @@ import { fhirRoutes, type AccessResolver } from './fhir/routes.js';
 import { FhirService } from './fhir/service.js';
 import { defaultRegistry, type SearchParameterRegistry } from './fhir/search/registry.js';
 import { fhirError } from './fhir/errors.js';
+import { operationOutcome } from './fhir/outcome.js';
+import { FHIR_JSON, sendFhirError } from './fhir/routes.js';
 import type { Store } from './store/types.js';
 
 export interface ServerOptions {
@@ -51,6 +53,27 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     bodyLimit: settings.maxBodyBytes,
     trustProxy: true,
     routerOptions: { maxParamLength: 200 },
+    // Errors raised by the router before any route runs (an over-long path segment, a malformed URL)
+    // still get the protocol's own answer.
+    frameworkErrors: (error, request, reply) => {
+      const e =
+        error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+          ? fhirError('FHIR_ERR_NOT_FOUND', 'No resource has an id that long')
+          : fhirError('FHIR_ERR_INVALID_BODY', 'The request URL could not be read');
+      return sendFhirError(reply, e, request);
+    },
+    // A request line or headers past Node's limit never reach fastify: answer on the socket directly.
+    clientErrorHandler: (err: NodeJS.ErrnoException, socket) => {
+      if (!socket.writable) return;
+      const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
+      const e = tooLarge
+        ? fhirError('FHIR_ERR_HEADERS_TOO_LARGE', 'The request line or headers are too large; send long searches as POST _search')
+        : fhirError('FHIR_ERR_INVALID_BODY', 'The request could not be parsed as HTTP');
+      const body = JSON.stringify(operationOutcome(e.issues));
+      socket.end(
+        `HTTP/1.1 ${e.status} ${tooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}\r\nContent-Type: ${FHIR_JSON}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
+    },
     // Per-request lines only when debugging; errors are always logged.
     logController: new LogController({ disableRequestLogging: settings.logLevel !== 'debug' && settings.logLevel !== 'trace' }),
   });

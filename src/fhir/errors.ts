@@ -25,6 +25,7 @@ export const FHIR_ERRORS = {
   FHIR_ERR_NOT_ACCEPTABLE: { status: 406, issue: 'not-supported' },
   FHIR_ERR_BODY_TOO_LARGE: { status: 413, issue: 'too-costly' },
   FHIR_ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, issue: 'not-supported' },
+  FHIR_ERR_HEADERS_TOO_LARGE: { status: 431, issue: 'too-costly' },
   FHIR_ERR_RATE_LIMITED: { status: 429, issue: 'throttled' },
   FHIR_ERR_INTERNAL: { status: 500, issue: 'exception' },
   FHIR_ERR_UNAVAILABLE: { status: 503, issue: 'exception' },

@@ -28,7 +28,8 @@ export class PagingCursors {
     if (!payload || !mac || token.length > 2048) throw bad();
     const expected = this.#mac(payload, searchKey);
     const given = Buffer.from(mac, 'base64url');
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw bad();
+    // Re-encoding rejects other spellings of the same bytes (the last base64 character has spare bits).
+    if (given.length !== expected.length || !timingSafeEqual(given, expected) || given.toString('base64url') !== mac) throw bad();
     let parsed: unknown;
     try {
       parsed = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));

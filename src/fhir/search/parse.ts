@@ -67,9 +67,14 @@ function splitBar(v: string): [string, string] | undefined {
   return undefined;
 }
 
+/** A client's text quoted in a message, cut short so an error never echoes a huge input back. */
+export function quote(value: string): string {
+  return `'${value.length > 100 ? value.slice(0, 100) + '…' : value}'`;
+}
+
 function invalid(param: string, message: string) {
-  return fhirError('FHIR_ERR_INVALID_PARAMETER', `Invalid value for search parameter '${param}': ${message}`, {
-    expression: [param],
+  return fhirError('FHIR_ERR_INVALID_PARAMETER', `Invalid value for search parameter ${quote(param)}: ${message}`, {
+    expression: [param.slice(0, 100)],
   });
 }
 
@@ -82,7 +87,7 @@ export function parseDateValue(param: string, raw: string): DateMatch {
   }
   // A '+' in a zone offset arrives as a space when the client did not percent-encode it.
   const range = parseDateRange(value.replace(' ', '+'));
-  if (!range) throw invalid(param, `'${raw}' is not a FHIR date (expected e.g. 2023, 2023-04, 2023-04-05 or 2023-04-05T10:00:00Z, optionally prefixed by eq, ne, gt, ge, lt, le, sa, eb or ap)`);
+  if (!range) throw invalid(param, `${quote(raw)} is not a FHIR date (expected e.g. 2023, 2023-04, 2023-04-05 or 2023-04-05T10:00:00Z, optionally prefixed by eq, ne, gt, ge, lt, le, sa, eb or ap)`);
   if (comparator === 'ap') {
     // Approximately: widened by 10% of the distance from now, at least a day.
     const gap = Math.max(Math.abs(Date.now() - range.lo) * 0.1, 86400000);
@@ -144,7 +149,7 @@ export function parseSearch(
     if (name === '_id') {
       const ids = splitOr(value).map(unescapeValue);
       if (modifier) throw invalid(fullName, `modifier ':${modifier}' is not supported on _id`);
-      for (const id of ids) if (!ID_RE.test(id)) throw invalid('_id', `'${id}' is not a FHIR id`);
+      for (const id of ids) if (!ID_RE.test(id)) throw invalid('_id', `${quote(id)} is not a FHIR id`);
       conditions.push({ kind: 'id', any: ids });
       canonical.push([fullName, value]);
       continue;
@@ -214,8 +219,8 @@ export function parseSearch(
   if (unknown.length && !options.lenient) {
     throw fhirError(
       'FHIR_ERR_UNKNOWN_PARAMETER',
-      unknown.map((u) => `Unknown or unsupported search parameter '${u}' for ${type}`),
-      { expression: unknown },
+      unknown.map((u) => `Unknown or unsupported search parameter ${quote(u)} for ${type}`),
+      { expression: unknown.map((u) => u.slice(0, 100)) },
     );
   }
   req.where = { kind: 'and', all: conditions };
@@ -234,7 +239,7 @@ function parseReferenceValue(param: string, raw: string, base: string, defaultTy
   else if (/^[a-z][a-z0-9+.-]*:/i.test(ref)) return { targetType: '', targetId: raw }; // canonical or foreign URL
   const typed = /^([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})$/.exec(ref);
   if (typed) return { targetType: typed[1], targetId: typed[2] };
-  if (!ID_RE.test(ref)) throw invalid(param, `'${raw}' is not an id, Type/id or a URL on this server`);
+  if (!ID_RE.test(ref)) throw invalid(param, `${quote(raw)} is not an id, Type/id or a URL on this server`);
   return defaultType ? { targetType: defaultType, targetId: ref } : { targetId: ref };
 }
 
@@ -252,7 +257,7 @@ function parseResultParam(
 ): void {
   switch (name) {
     case '_count': {
-      if (!/^\d{1,9}$/.test(value)) throw invalid('_count', `'${value}' is not a whole number`);
+      if (!/^\d{1,9}$/.test(value)) throw invalid('_count', `${quote(value)} is not a whole number`);
       const n = Number(value);
       if (n > MAX_COUNT) {
         if (!options.lenient) throw invalid('_count', `${n} is above the maximum page size of ${MAX_COUNT}`);
@@ -267,23 +272,23 @@ function parseResultParam(
         if (key === '_lastUpdated') return { key: { by: 'lastUpdated' as const }, descending };
         const def = registry.isSearchable(req.type, key) ? registry.get(req.type, key) : undefined;
         if (def?.type === 'date') return { key: { by: 'date' as const, param: key }, descending };
-        throw invalid('_sort', `cannot sort ${req.type} by '${key}' (supported: _lastUpdated and the type's date parameters)`);
+        throw invalid('_sort', `cannot sort ${req.type} by ${quote(key)} (supported: _lastUpdated and the type's date parameters)`);
       });
       return;
     }
     case '_summary':
       if (value === 'count') req.summaryCount = true;
-      else if (value !== 'false') throw invalid('_summary', `'${value}' is not supported (use count or false)`);
+      else if (value !== 'false') throw invalid('_summary', `${quote(value)} is not supported (use count or false)`);
       return;
     case '_total':
-      if (value !== 'none' && value !== 'estimate' && value !== 'accurate') throw invalid('_total', `'${value}' must be none, estimate or accurate`);
+      if (value !== 'none' && value !== 'estimate' && value !== 'accurate') throw invalid('_total', `${quote(value)} must be none, estimate or accurate`);
       req.total = value;
       return;
     case '_include': {
       const [source, param, target] = value.split(':');
       const def = param ? registry.get(source, param) : undefined;
       if (source !== req.type || !def || def.type !== 'reference' || !registry.isSearchable(source, param)) {
-        throw invalid('_include', `'${value}' is not a supported include for ${req.type}`);
+        throw invalid('_include', `${quote(value)} is not a supported include for ${req.type}`);
       }
       if (target !== undefined && !def.targets.includes(target)) throw invalid('_include', `${param} cannot refer to ${target}`);
       req.includes.push({ sourceType: source, param, targetType: target, text: value });
@@ -293,7 +298,7 @@ function parseResultParam(
       const [source, param, target] = value.split(':');
       const def = param ? registry.get(source, param) : undefined;
       if (!def || def.type !== 'reference' || !registry.isSearchable(source, param) || (target !== undefined && target !== req.type)) {
-        throw invalid('_revinclude', `'${value}' is not a supported reverse include`);
+        throw invalid('_revinclude', `${quote(value)} is not a supported reverse include`);
       }
       if (!def.targets.includes(req.type) && !def.targets.includes('Resource')) {
         throw invalid('_revinclude', `${source}.${param} cannot refer to ${req.type}`);
@@ -302,11 +307,12 @@ function parseResultParam(
       return;
     }
     case '_cursor':
+      if (!value) throw invalid('_cursor', 'an empty paging cursor');
       req.cursor = value;
       return;
     case '_format':
       if (!['json', 'application/json', 'application/fhir+json'].includes(value)) {
-        throw fhirError('FHIR_ERR_NOT_ACCEPTABLE', `_format '${value}' is not supported; this server speaks application/fhir+json`);
+        throw fhirError('FHIR_ERR_NOT_ACCEPTABLE', `_format ${quote(value)} is not supported; this server speaks application/fhir+json`);
       }
       return;
   }
