@@ -152,12 +152,16 @@ function splitCompartment(where: Condition): { patients: string[] | undefined; r
   return { patients: undefined, rest: where };
 }
 
-function fromClause(b: Builder, type: string, where: Condition): { from: string; where: string } {
+/**
+ * FROM and WHERE for a search of `type`. `seq` names the column to order and page by: the compartment
+ * index's own when a single patient drives the query, so SQLite walks it in order and stops at LIMIT.
+ */
+function fromClause(b: Builder, type: string, where: Condition): { from: string; where: string; seq: string } {
   const { patients, rest } = splitCompartment(where);
   if (patients === undefined) {
-    return { from: 'resources r', where: `r.type = ${b.bind(type)} AND ${renderCondition(b, rest)}` };
+    return { from: 'resources r', where: `r.type = ${b.bind(type)} AND ${renderCondition(b, rest)}`, seq: 'r.seq' };
   }
-  if (patients.length === 0) return { from: 'resources r', where: '1=0' };
+  if (patients.length === 0) return { from: 'resources r', where: '1=0', seq: 'r.seq' };
   const from =
     patients.length === 1
       ? `compartment c JOIN resources r ON r.seq = c.seq`
@@ -166,6 +170,7 @@ function fromClause(b: Builder, type: string, where: Condition): { from: string;
     return {
       from,
       where: `c.patient_id = ${b.bind(patients[0])} AND c.type = ${b.bind(type)} AND ${renderCondition(b, rest)}`,
+      seq: 'c.seq',
     };
   }
   // Bind the patient list first: it appears first in the SQL text.
@@ -173,10 +178,11 @@ function fromClause(b: Builder, type: string, where: Condition): { from: string;
   return {
     from: from.replace('__P__', bindings),
     where: `c.type = ${b.bind(type)} AND ${renderCondition(b, rest)}`,
+    seq: 'r.seq',
   };
 }
 
-function cursorCondition(b: Builder, expr: (i: number) => string, sort: SortSpec[], cursor: Cursor): string {
+function cursorCondition(b: Builder, expr: (i: number) => string, sort: SortSpec[], cursor: Cursor, seq: string): string {
   // Rows strictly after (next) or before (prev) the cursor in the order (sort..., seq ASC).
   const forward = cursor.direction === 'next';
   const clauses: string[] = [];
@@ -188,7 +194,7 @@ function cursorCondition(b: Builder, expr: (i: number) => string, sort: SortSpec
       const op = ascending === forward ? '>' : '<';
       eqs.push(`${expr(i)} ${op} ${b.bind(cursor.values[i])}`);
     } else {
-      eqs.push(`r.seq ${forward ? '>' : '<'} ${b.bind(cursor.seq)}`);
+      eqs.push(`${seq} ${forward ? '>' : '<'} ${b.bind(cursor.seq)}`);
     }
     clauses.push(`(${eqs.join(' AND ')})`);
   }
@@ -204,11 +210,11 @@ export function renderSearch(q: ResourceQuery): Sql {
   const prev = q.cursor?.direction === 'prev';
   const expr = (i: number) => sortExpression(b, q.sort[i]);
   const selectSorts = q.sort.map((_, i) => `, ${expr(i)} AS sv${i}`).join('');
-  const { from, where } = fromClause(b, q.type, q.where);
-  const cursor = q.cursor ? ` AND ${cursorCondition(b, expr, q.sort, q.cursor)}` : '';
+  const { from, where, seq } = fromClause(b, q.type, q.where);
+  const cursor = q.cursor ? ` AND ${cursorCondition(b, expr, q.sort, q.cursor, seq)}` : '';
   const order = q.sort
     .map((s, i) => `${expr(i)} ${s.descending !== prev ? 'DESC' : 'ASC'}`)
-    .concat([`r.seq ${prev ? 'DESC' : 'ASC'}`])
+    .concat([`${seq} ${prev ? 'DESC' : 'ASC'}`])
     .join(', ');
   const text = `SELECT ${RESOURCE_COLUMNS}${selectSorts} FROM ${from} WHERE ${where}${cursor} ORDER BY ${order} LIMIT ${b.bind(q.limit)}`;
   return { text, params: b.params };
