@@ -10,11 +10,13 @@ import { open } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { createGunzip } from 'node:zlib';
 import { basename } from 'node:path';
-import type { Store, WriteOutcome } from '../store/types.js';
+import type { PreparedWrite, Store, WriteOutcome } from '../store/types.js';
 import { prepareWrite } from '../fhir/prepare.js';
 import type { SearchParameterRegistry } from '../fhir/search/registry.js';
 import { validateStructure } from '../fhir/validate.js';
 import { isError, resolveBundleEntries, type EntryIssue } from './bundle.js';
+import type { PreparedChunk } from './ndjson.js';
+import { inlinePreparer, workerPreparer, type ChunkPreparer } from './preparers.js';
 
 export interface FileReport {
   file: string;
@@ -35,8 +37,10 @@ export interface ImportProgress {
 
 export interface ImportOptions {
   onProgress?: (p: ImportProgress) => void;
-  /** Resources per store transaction for NDJSON and batches. */
+  /** Resources per store transaction for batches. */
   batchSize?: number;
+  /** Worker threads preparing NDJSON (0: none); by default one for files of 4 MiB and more. */
+  workers?: number;
 }
 
 export class ImportError extends Error {
@@ -79,6 +83,7 @@ export async function importFile(
   registry: SearchParameterRegistry,
   file: string,
   options: ImportOptions = {},
+  preparer?: ChunkPreparer,
 ): Promise<FileReport> {
   let size: number;
   try {
@@ -87,9 +92,14 @@ export async function importFile(
     throw new ImportError(`${file}: cannot be read (no such file or no permission)`);
   }
   const gz = await isGzip(file);
-  const name = basename(file).toLowerCase();
-  if (name.endsWith('.ndjson') || name.endsWith('.ndjson.gz') || name.endsWith('.jsonl')) {
-    return importNdjson(store, registry, file, size, gz, options);
+  if (isNdjson(file)) {
+    if (preparer) return importNdjson(store, file, size, gz, preparer, options);
+    const own = choosePreparer(registry, size, options);
+    try {
+      return await importNdjson(store, file, size, gz, own, options);
+    } finally {
+      await own.close();
+    }
   }
   const text = await readAll(file, gz);
   let parsed: unknown;
@@ -141,70 +151,84 @@ async function readAll(file: string, gz: boolean): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/** Files at least this large are prepared in a worker thread while the main thread writes. */
+const WORKER_THRESHOLD_BYTES = 4 * 1024 * 1024;
+const CHUNK_LINES = 1000;
+const MAX_CHUNKS_IN_FLIGHT = 4;
+
 async function importNdjson(
   store: Store,
-  registry: SearchParameterRegistry,
   file: string,
   size: number,
   gz: boolean,
+  preparer: ChunkPreparer,
   options: ImportOptions,
 ): Promise<FileReport> {
   const report = emptyReport(file, 'ndjson');
-  const batchSize = options.batchSize ?? 2000;
   const raw = createReadStream(file);
   let bytesDone = 0;
   raw.on('data', (chunk) => (bytesDone += chunk.length));
   const input = gz ? raw.pipe(createGunzip()) : raw;
   const lines = createInterface({ input, crlfDelay: Infinity });
-  let batch: Record<string, unknown>[] = [];
-  let deferred: Record<string, unknown>[] = [];
-  let lineNo = 0;
+  const inFlight: Promise<PreparedChunk>[] = [];
+  const deferred: PreparedWrite[] = [];
   let count = 0;
-  const flush = async () => {
-    if (!batch.length) return;
-    await writeAll(store, registry, batch, report);
-    count += batch.length;
-    batch = [];
+  const write = async (writes: PreparedWrite[]) => {
+    if (!writes.length) return;
+    for (const r of await store.writeResources(writes)) {
+      report.written[r.outcome]++;
+      report.byType[r.type] = (report.byType[r.type] ?? 0) + 1;
+    }
+    count += writes.length;
     options.onProgress?.({ file, bytesDone, bytesTotal: size, resources: count });
   };
-  const issue = (message: string, path = '', severity: EntryIssue['severity'] = 'error') => {
-    if (report.issues.length < MAX_ISSUES) report.issues.push({ index: lineNo, path, message, severity });
+  const drainOne = async () => {
+    const chunk = await inFlight.shift()!;
+    for (const i of chunk.issues) if (report.issues.length < MAX_ISSUES) report.issues.push(i);
+    deferred.push(...chunk.deferred);
+    await write(chunk.writes);
   };
   try {
-    for await (const line of lines) {
-      lineNo++;
-      if (!line.trim()) continue;
-      let resource: unknown;
-      try {
-        resource = JSON.parse(line);
-      } catch {
-        issue('is not valid JSON');
-        continue;
+    let buffer: string[] = [];
+    let firstLine = 1;
+    let lineNo = 0;
+    try {
+      for await (const line of lines) {
+        lineNo++;
+        buffer.push(line);
+        if (buffer.length >= CHUNK_LINES) {
+          inFlight.push(preparer.prepare(buffer, firstLine));
+          buffer = [];
+          firstLine = lineNo + 1;
+          if (inFlight.length >= MAX_CHUNKS_IN_FLIGHT) await drainOne();
+        }
       }
-      const problems = validateStructure(resource);
-      const r = resource as Record<string, unknown>;
-      if (!problems.length && typeof r.id !== 'string') problems.push({ path: `${String(r.resourceType)}.id`, message: 'is required in NDJSON', severity: 'error' });
-      for (const p of problems) issue(p.message, p.path, p.severity);
-      if (problems.some((p) => p.severity === 'error')) continue;
-      // Provenance waits for the end of the file so the resources it points at are stored first.
-      if (r.resourceType === 'Provenance') deferred.push(r);
-      else batch.push(r);
-      if (batch.length >= batchSize) await flush();
+    } catch (err) {
+      throw new ImportError(`${file}: cannot be read (${(err as Error).message})`);
     }
-  } catch (err) {
-    throw new ImportError(`${file}: cannot be read (${(err as Error).message})`);
+    if (buffer.length) inFlight.push(preparer.prepare(buffer, firstLine));
+    while (inFlight.length) await drainOne();
+    for (let i = 0; i < deferred.length; i += CHUNK_LINES) await write(deferred.slice(i, i + CHUNK_LINES));
+  } finally {
+    // Chunks still in flight after a failure are settled before anything else runs.
+    await Promise.allSettled(inFlight);
   }
-  await flush();
-  for (let i = 0; i < deferred.length; i += batchSize) {
-    batch = deferred.slice(i, i + batchSize);
-    await flush();
-  }
-  deferred = [];
   options.onProgress?.({ file, bytesDone: size, bytesTotal: size, resources: count });
   return report;
 }
 
-/** Imports files in order, Provenance NDJSON files last. */
+/** Worker threads pay off only when there is enough NDJSON to keep them busy. */
+function choosePreparer(registry: SearchParameterRegistry, ndjsonBytes: number, options: ImportOptions): ChunkPreparer {
+  const useWorkers = options.workers !== 0 && (options.workers !== undefined || ndjsonBytes >= WORKER_THRESHOLD_BYTES);
+  return useWorkers ? workerPreparer(options.workers ?? 1) : inlinePreparer(registry);
+}
+
+function isNdjson(file: string): boolean {
+  const name = basename(file).toLowerCase();
+  return name.endsWith('.ndjson') || name.endsWith('.ndjson.gz') || name.endsWith('.jsonl');
+}
+
+/** Imports files in order, Provenance NDJSON files last; NDJSON files share one set of workers. */
 export async function importFiles(
   store: Store,
   registry: SearchParameterRegistry,
@@ -212,7 +236,20 @@ export async function importFiles(
   options: ImportOptions = {},
 ): Promise<FileReport[]> {
   const ordered = [...files.filter((f) => !/provenance/i.test(basename(f))), ...files.filter((f) => /provenance/i.test(basename(f)))];
-  const reports: FileReport[] = [];
-  for (const f of ordered) reports.push(await importFile(store, registry, f, options));
-  return reports;
+  let ndjsonBytes = 0;
+  for (const f of ordered) {
+    try {
+      if (isNdjson(f)) ndjsonBytes += statSync(f).size;
+    } catch {
+      // importFile reports the unreadable file.
+    }
+  }
+  const preparer = choosePreparer(registry, ndjsonBytes, options);
+  try {
+    const reports: FileReport[] = [];
+    for (const f of ordered) reports.push(await importFile(store, registry, f, options, preparer));
+    return reports;
+  } finally {
+    await preparer.close();
+  }
 }
