@@ -11,6 +11,45 @@ export interface Migration {
   postgres: string;
 }
 
+
+const AUTH_TABLES = `
+  CREATE TABLE signing_keys (
+    kid TEXT PRIMARY KEY, alg TEXT NOT NULL, public_jwk TEXT NOT NULL, private_jwk TEXT NOT NULL,
+    created_at BIGINT NOT NULL, retired_at BIGINT
+  );
+  CREATE TABLE oauth_clients (
+    client_id TEXT PRIMARY KEY, name TEXT NOT NULL, client_type TEXT NOT NULL, secret_hash TEXT,
+    redirect_uris TEXT NOT NULL, jwks TEXT, jwks_uri TEXT, scope TEXT NOT NULL, status TEXT NOT NULL,
+    tokens_valid_after BIGINT NOT NULL DEFAULT 0, created_at BIGINT NOT NULL
+  );
+  CREATE TABLE accounts (
+    username TEXT PRIMARY KEY, person_id TEXT NOT NULL, display_name TEXT NOT NULL, patients TEXT NOT NULL,
+    password_hash TEXT, failed_logins INTEGER NOT NULL DEFAULT 0, locked_until BIGINT NOT NULL DEFAULT 0,
+    status TEXT NOT NULL, created_at BIGINT NOT NULL
+  );
+  CREATE TABLE auth_requests (id TEXT PRIMARY KEY, data TEXT NOT NULL, expires_at BIGINT NOT NULL);
+  CREATE TABLE auth_codes (
+    code_hash TEXT PRIMARY KEY, grant_id TEXT NOT NULL, data TEXT NOT NULL, expires_at BIGINT NOT NULL, used_at BIGINT
+  );
+  CREATE TABLE grants (
+    grant_id TEXT PRIMARY KEY, client_id TEXT NOT NULL, username TEXT NOT NULL, patient_id TEXT NOT NULL,
+    scope TEXT NOT NULL, created_at BIGINT NOT NULL, last_used_at BIGINT, revoked_at BIGINT
+  );
+  CREATE INDEX grants_username ON grants (username);
+  CREATE INDEX grants_client ON grants (client_id);
+  CREATE TABLE refresh_tokens (
+    token_hash TEXT PRIMARY KEY, grant_id TEXT NOT NULL, scope TEXT NOT NULL, created_at BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL, rotated_at BIGINT
+  );
+  CREATE INDEX refresh_tokens_grant ON refresh_tokens (grant_id);
+  CREATE TABLE client_assertions (
+    client_id TEXT NOT NULL, jti TEXT NOT NULL, expires_at BIGINT NOT NULL, PRIMARY KEY (client_id, jti)
+  );
+  CREATE TABLE browser_sessions (
+    id_hash TEXT PRIMARY KEY, username TEXT NOT NULL, created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL
+  );
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   {
     id: 1,
@@ -121,5 +160,11 @@ export const MIGRATIONS: readonly Migration[] = [
       );
       CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     `,
+  },
+  {
+    id: 2,
+    name: 'authorization server: keys, clients, accounts, codes, grants, refresh tokens, sessions',
+    sqlite: AUTH_TABLES,
+    postgres: AUTH_TABLES,
   },
 ];

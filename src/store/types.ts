@@ -173,6 +173,8 @@ export interface Store {
   deleteResources(refs: { type: string; id: string }[]): Promise<number>;
   /** Counts resources by type. */
   countByType(): Promise<Record<string, number>>;
+  /** SQL access for the store layer's other modules. */
+  readonly sql: SqlExecutor;
 }
 
 /** Conjunction of conditions, flattened so a compartment condition stays at the top level. */
@@ -184,4 +186,17 @@ export function and(...conditions: Condition[]): Condition {
   }
   if (all.some((c) => c.kind === 'false')) return { kind: 'false' };
   return all.length === 1 ? all[0] : { kind: 'and', all };
+}
+
+/**
+ * Plain SQL for the store layer's own modules (the authorization tables). `?` placeholders in either
+ * dialect; statements must be portable between SQLite and PostgreSQL. Not for other layers.
+ */
+export interface SqlExecutor {
+  readonly dialect: 'sqlite' | 'postgres';
+  all<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
+  /** Runs a statement; returns the number of rows it changed. */
+  run(text: string, params?: unknown[]): Promise<number>;
+  /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
+  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
 }

@@ -22,6 +22,7 @@ import type {
   PreparedWrite,
   ResourceQuery,
   RevIncludeRequest,
+  SqlExecutor,
   Store,
   StoredResource,
   WriteResult,
@@ -53,6 +54,16 @@ export class PostgresStore implements Store {
     // An idle client's error (e.g. the server restarting) must not crash the process; the pool replaces it.
     this.#pool.on('error', () => undefined);
   }
+
+  readonly sql: SqlExecutor = {
+    ...queries(() => this.#pool),
+    transaction: (fn) =>
+      this.#transaction((client) => {
+        // Inside a transaction everything runs on its client; a nested transaction joins it.
+        const tx: SqlExecutor = { ...queries(() => client), transaction: (inner) => inner(tx) };
+        return fn(tx);
+      }),
+  };
 
   async #all<T>(sql: Sql, db: Queryable = this.#pool): Promise<T[]> {
     const res = await db.query(toPostgres(sql.text), sql.params as unknown[]);
@@ -341,6 +352,14 @@ export class PostgresStore implements Store {
     const res = await this.#pool.query('SELECT type, COUNT(*) AS n FROM resources GROUP BY type ORDER BY type');
     return Object.fromEntries(res.rows.map((r) => [r.type, Number(r.n)]));
   }
+}
+
+function queries(db: () => Queryable): Omit<SqlExecutor, 'transaction'> {
+  return {
+    dialect: 'postgres',
+    all: async (text, params = []) => (await db().query(toPostgres(text), params)).rows,
+    run: async (text, params = []) => (await db().query(toPostgres(text), params)).rowCount ?? 0,
+  };
 }
 
 async function insertCompartments(client: pg.PoolClient, rows: (readonly [string, string, number])[]): Promise<void> {

@@ -24,6 +24,7 @@ import type {
   PreparedWrite,
   ResourceQuery,
   RevIncludeRequest,
+  SqlExecutor,
   Store,
   StoredResource,
   WriteResult,
@@ -35,6 +36,42 @@ export class SqliteStore implements Store {
   readonly dialect = 'sqlite' as const;
   readonly #db: Database.Database;
   readonly #cache = new Map<string, Statement>();
+
+  /**
+   * One connection serves the whole process, so an open transaction must not interleave with other
+   * async work: SQL through `sql` is queued behind this lock.
+   */
+  #lock: Promise<unknown> = Promise.resolve();
+
+  readonly sql: SqlExecutor = {
+    dialect: 'sqlite',
+    all: (text, params = []) => this.#locked(async () => this.#stmt(text).all(...params) as never[]),
+    run: (text, params = []) => this.#locked(async () => this.#stmt(text).run(...params).changes),
+    transaction: (fn) =>
+      this.#locked(async () => {
+        this.#db.exec('BEGIN IMMEDIATE');
+        const tx: SqlExecutor = {
+          dialect: 'sqlite',
+          all: async (text, params = []) => this.#stmt(text).all(...params) as never[],
+          run: async (text, params = []) => this.#stmt(text).run(...params).changes,
+          transaction: (inner) => inner(tx),
+        };
+        try {
+          const out = await fn(tx);
+          this.#db.exec('COMMIT');
+          return out;
+        } catch (err) {
+          if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
+          throw err;
+        }
+      }),
+  };
+
+  #locked<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#lock.then(fn, fn);
+    this.#lock = run.catch(() => undefined);
+    return run;
+  }
 
   constructor(readonly file: string) {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
@@ -89,7 +126,7 @@ export class SqliteStore implements Store {
 
   async writeResources(writes: PreparedWrite[]): Promise<WriteResult[]> {
     const run = this.#db.transaction((batch: PreparedWrite[]) => batch.map((w) => this.#writeOne(w)));
-    return run.immediate(writes);
+    return this.#locked(async () => run.immediate(writes));
   }
 
   #writeOne(w: PreparedWrite): WriteResult {
