@@ -24,6 +24,9 @@ const EnvSchema = z.object({
   RATE_LIMIT_API: z.coerce.number().int().min(0).default(600),
   RATE_LIMIT_AUTH: z.coerce.number().int().min(0).default(60),
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(16 * 1024 * 1024),
+  ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(86400).default(900),
+  OFFLINE_REFRESH_TTL_DAYS: z.coerce.number().int().min(90).max(3650).default(90),
+  ONLINE_REFRESH_TTL_HOURS: z.coerce.number().int().min(1).max(720).default(12),
 });
 
 export interface Settings {
@@ -42,6 +45,13 @@ export interface Settings {
   readonly rateLimitApi: number;
   readonly rateLimitAuth: number;
   readonly maxBodyBytes: number;
+  /** `${publicUrl}/auth/realms/${realm}`: the OpenID issuer. */
+  readonly issuer: string;
+  readonly accessTokenTtlSeconds: number;
+  /** Lifetime of refresh tokens issued with offline_access (at least 90 days). */
+  readonly offlineRefreshTtlSeconds: number;
+  /** Lifetime of refresh tokens issued with online_access. */
+  readonly onlineRefreshTtlSeconds: number;
 }
 
 export const FHIR_BASE_PATH = '/api/fhir/r4';
@@ -86,5 +96,9 @@ export function loadSettings(
     rateLimitApi: e.RATE_LIMIT_API,
     rateLimitAuth: e.RATE_LIMIT_AUTH,
     maxBodyBytes: e.MAX_BODY_BYTES,
+    issuer: `${publicUrl}/auth/realms/${e.REALM}`,
+    accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
+    offlineRefreshTtlSeconds: e.OFFLINE_REFRESH_TTL_DAYS * 86400,
+    onlineRefreshTtlSeconds: e.ONLINE_REFRESH_TTL_HOURS * 3600,
   });
 }
