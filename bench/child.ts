@@ -1,0 +1,83 @@
+/**
+ * Child-process plumbing shared by the benchmark scripts: every child is spawned with an IPC channel and
+ * exits when that channel closes, so a crashed or interrupted orchestrator never leaves servers behind.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const live = new Set<ChildProcess>();
+
+export interface Child<M> {
+  proc: ChildProcess;
+  /** Resolves with the first message the child sends; rejects if it exits first. */
+  ready: Promise<M>;
+  /** Resolves with the exit code. */
+  exited: Promise<number | null>;
+  stop(): Promise<void>;
+}
+
+/** Starts `node [nodeArgs] --import tsx bench/<script> [args]` with an IPC channel. */
+export function startChild<M>(script: string, args: string[], nodeArgs: string[] = []): Child<M> {
+  const proc = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', `bench/${script}`, ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  live.add(proc);
+  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => (live.delete(proc), resolve(code))));
+  const ready = new Promise<M>((resolve, reject) => {
+    proc.once('message', (m) => resolve(m as M));
+    proc.once('error', reject);
+    proc.once('exit', (code, signal) => reject(new Error(`bench/${script} exited (code ${code}, signal ${signal}) before reporting`)));
+  });
+  ready.catch(() => undefined);
+  return {
+    proc,
+    ready,
+    exited,
+    async stop() {
+      if (proc.exitCode !== null || proc.signalCode !== null) return;
+      if (proc.connected) proc.disconnect();
+      const timer = setTimeout(() => proc.kill('SIGKILL'), 5000);
+      proc.kill('SIGTERM');
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** Kills every child still running (by its own handle); used on exit and on fatal errors. */
+export function killAllChildren(): void {
+  for (const p of live) {
+    try {
+      p.kill('SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  }
+  live.clear();
+}
+
+/** In a child: exit when the parent goes away. `cleanup` runs first, bounded to 3 s. */
+export function exitWithParent(cleanup: () => Promise<void> | void = () => undefined): void {
+  let exiting = false;
+  const done = () => {
+    if (exiting) return;
+    exiting = true;
+    const force = setTimeout(() => process.exit(0), 3000);
+    force.unref();
+    Promise.resolve()
+      .then(cleanup)
+      .catch(() => undefined)
+      .finally(() => process.exit(0));
+  };
+  process.on('disconnect', done);
+  process.on('SIGTERM', done);
+  process.on('SIGINT', done);
+}
+
+/** Reports to the orchestrator; when run by hand (no IPC channel), prints the message as JSON instead. */
+export function send(message: unknown): void {
+  if (process.send) process.send(message);
+  else process.stdout.write(JSON.stringify(message) + '\n');
+}

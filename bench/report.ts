@@ -1,0 +1,206 @@
+/**
+ * Renders benchmark results: the console table and docs/benchmarks.md (regenerated whole on every run
+ * from bench/results/patients-<N>.json, so the 1k and 10k runs appear side by side when both exist).
+ */
+
+export interface LoadFigures {
+  reqPerSec: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  non2xx: number;
+  errors: number;
+  total: number;
+}
+
+export interface ScenarioResult {
+  key: string;
+  title: string;
+  search: boolean;
+  meanBytes: number;
+  meanEntries: number;
+  real: LoadFigures;
+  raw: LoadFigures;
+  /** real req/s ÷ raw req/s */
+  ratio: number;
+  maxRssMiB: number;
+  /** CPU used by other processes on the machine while this scenario ran, in cores (absent in old results). */
+  otherCpuCores?: number;
+}
+
+export interface RunResult {
+  date: string;
+  machine: { cpu: string; cores: number; memoryGiB: number; node: string; os: string };
+  params: { patients: number; seed: number; duration: number; connections: number; warmup: number; patientsPerScenario: number };
+  population: { patients: number; resources: number; dbBytes: number; byType: Record<string, number> };
+  import?: { resources: number; seconds: number; perSecond: number; otherCpuCores?: number };
+  scenarios: ScenarioResult[];
+  idleRssMiB: number;
+  maxRssMiB: number;
+  totalSeconds: number;
+}
+
+export const TARGETS = {
+  readRatio: 0.5,
+  importPerSecond: 20_000,
+  rssMiB: 250,
+  searchP95Growth: 2,
+};
+
+const fmt = (n: number) => n.toLocaleString('en-US');
+const ms = (n: number) => n.toFixed(n < 10 ? 2 : 1);
+const pct = (r: number) => `${(r * 100).toFixed(1)} %`;
+const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+
+function textTable(rows: string[][]): string {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows.map((r, ri) => r.map((c, i) => (ri === 0 || i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ')).join('\n');
+}
+
+function mdTable(rows: string[][], rightFrom = 1): string {
+  const head = `| ${rows[0].join(' | ')} |`;
+  const sep = `|${rows[0].map((_, i) => (i >= rightFrom ? '---:' : '---')).join('|')}|`;
+  return [head, sep, ...rows.slice(1).map((r) => `| ${r.join(' | ')} |`)].join('\n');
+}
+
+function scenarioRows(r: RunResult, md: boolean): string[][] {
+  const code = (s: string) => (md ? `\`${s.replace(/\|/g, '\\|')}\`` : s);
+  const rows = [['scenario', 'real req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'raw req/s', 'raw p95 ms', 'real/raw', 'errors', 'body (mean)', 'entries', 'other CPU']];
+  for (const s of r.scenarios) {
+    rows.push([
+      code(s.title),
+      fmt(s.real.reqPerSec),
+      ms(s.real.p50),
+      ms(s.real.p95),
+      ms(s.real.p99),
+      fmt(s.raw.reqPerSec),
+      ms(s.raw.p95),
+      pct(s.ratio),
+      String(s.real.non2xx + s.real.errors + s.raw.non2xx + s.raw.errors),
+      `${(s.meanBytes / 1024).toFixed(1)} KiB`,
+      String(s.meanEntries),
+      s.otherCpuCores === undefined ? '?' : s.otherCpuCores.toFixed(2),
+    ]);
+  }
+  return rows;
+}
+
+type Verdict = 'pass' | 'FAIL' | 'not measured';
+
+function targets(all: RunResult[]): { name: string; target: string; measured: string; verdict: Verdict }[] {
+  const byN = new Map(all.map((r) => [r.params.patients, r]));
+  const k1 = byN.get(1000);
+  const k10 = byN.get(10000);
+  // Single-population targets are judged on the 1k run when there is one, else on the largest run.
+  const base = k1 ?? [...all].sort((a, b) => b.params.patients - a.params.patients)[0];
+  const out: { name: string; target: string; measured: string; verdict: Verdict }[] = [];
+  const label = base ? ` (${fmt(base.params.patients)} patients)` : '';
+  const read = base?.scenarios.find((s) => s.key === 'read');
+  out.push({
+    name: `Point read vs raw node:http${label}`,
+    target: `≥ ${TARGETS.readRatio * 100} % of raw req/s`,
+    measured: read ? `${pct(read.ratio)} (${fmt(read.real.reqPerSec)} vs ${fmt(read.raw.reqPerSec)} req/s)` : '—',
+    verdict: read ? (read.ratio >= TARGETS.readRatio ? 'pass' : 'FAIL') : 'not measured',
+  });
+  for (const r of [k1, k10].filter((x): x is RunResult => !!x)) {
+    out.push({
+      name: `Import into SQLite (${fmt(r.params.patients)} patients)`,
+      target: `≥ ${fmt(TARGETS.importPerSecond)} resources/s`,
+      measured: r.import ? `${fmt(r.import.perSecond)} resources/s` : '—',
+      verdict: r.import ? (r.import.perSecond >= TARGETS.importPerSecond ? 'pass' : 'FAIL') : 'not measured',
+    });
+    out.push({
+      name: `Server RSS under load (${fmt(r.params.patients)} patients)`,
+      target: `< ${TARGETS.rssMiB} MB`,
+      measured: `${r.maxRssMiB.toFixed(1)} MiB max`,
+      verdict: r.maxRssMiB < TARGETS.rssMiB ? 'pass' : 'FAIL',
+    });
+  }
+  if (!k1 && !k10 && base) {
+    out.push({
+      name: `Import into SQLite${label}`,
+      target: `≥ ${fmt(TARGETS.importPerSecond)} resources/s`,
+      measured: base.import ? `${fmt(base.import.perSecond)} resources/s` : '—',
+      verdict: base.import ? (base.import.perSecond >= TARGETS.importPerSecond ? 'pass' : 'FAIL') : 'not measured',
+    });
+  }
+  const searchKeys = (k1 ?? k10)?.scenarios.filter((s) => s.search) ?? [];
+  for (const s of searchKeys) {
+    const a = k1?.scenarios.find((x) => x.key === s.key);
+    const b = k10?.scenarios.find((x) => x.key === s.key);
+    out.push({
+      name: `Search p95 at 10k vs 1k: \`${s.title.replace(/\|/g, '\\|')}\``,
+      target: `≤ ${TARGETS.searchP95Growth}× the 1k p95`,
+      measured: a && b ? `${ms(b.real.p95)} ms vs ${ms(a.real.p95)} ms (${(b.real.p95 / a.real.p95).toFixed(2)}×)` : a ? `1k: ${ms(a.real.p95)} ms; 10k: not measured` : '—',
+      verdict: a && b ? (b.real.p95 / a.real.p95 <= TARGETS.searchP95Growth ? 'pass' : 'FAIL') : 'not measured',
+    });
+  }
+  return out;
+}
+
+function section(r: RunResult): string {
+  const m = r.machine;
+  const types = Object.entries(r.population.byType).sort((a, b) => b[1] - a[1]);
+  return [
+    `## ${fmt(r.params.patients)} patients`,
+    '',
+    `- Run: ${r.date} (seed ${r.params.seed}; ${r.params.duration} s per scenario and server after ${r.params.warmup} s warm-up; ${r.params.connections} connections; requests rotate over ${r.params.patientsPerScenario} patients spread across the population; whole run ${r.totalSeconds} s)`,
+    `- Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB; Node ${m.node}; ${m.os}`,
+    `- Population: ${fmt(r.population.patients)} patients, ${fmt(r.population.resources)} resources (${types
+      .slice(0, 4)
+      .map(([t, n]) => `${t} ${fmt(n)}`)
+      .join(', ')}, …); SQLite file ${mb(r.population.dbBytes)}`,
+    r.import
+      ? `- Import (\`importFiles\` into a fresh SQLite file, one process): ${fmt(r.import.resources)} resources in ${r.import.seconds.toFixed(1)} s = **${fmt(r.import.perSecond)} resources/s**${r.import.otherCpuCores !== undefined ? ` (other processes used ${r.import.otherCpuCores.toFixed(2)} cores meanwhile)` : ''}`
+      : '- Import: not measured in this run',
+    `- Server RSS: ${r.idleRssMiB.toFixed(1)} MiB idle after recording, **${r.maxRssMiB.toFixed(1)} MiB** max under load (VmRSS sampled every 200 ms)`,
+    '',
+    mdTable(scenarioRows(r, true)),
+    '',
+  ].join('\n');
+}
+
+export function renderDoc(current: RunResult, all: RunResult[]): { markdown: string; console: string } {
+  const sorted = [...all].sort((a, b) => a.params.patients - b.params.patients);
+  const t = targets(sorted);
+  const markdown = [
+    '<!-- Generated by `npm run bench` (bench/run.ts, bench/report.ts): edit those and rerun, never this file. -->',
+    '# Benchmarks',
+    '',
+    'Generated by `npm run bench` (`--patients N --seed S --duration SECONDS --connections C`). Each run generates a',
+    'deterministic synthetic population (cached in `bench/.work/`), imports it into a fresh SQLite file, then loads',
+    'two servers, each in its own child process so neither shares a core with the load generator (autocannon, in',
+    'the orchestrating process):',
+    '',
+    '- **real**: `buildServer` over the SQLite store, logging off, with a bench-only access resolver that takes the',
+    '  patient from an `x-bench-patient` header and returns `patientAccess([id])` (it stands in for token',
+    '  verification, so no JWT cost is included);',
+    '- **raw**: a plain `node:http` server answering each benchmark URL with the exact bytes (and content-type, ETag,',
+    '  Last-Modified) the real server gave for it, from memory: the ceiling for this machine and response size.',
+    '',
+    '`other CPU` is the CPU (in cores, of 2) that processes outside the benchmark used while a scenario ran; the',
+    'figures assume an otherwise idle machine, so rows with more than ~0.2 there are disturbed.',
+    '',
+    '`real/raw` is the ratio of requests per second. Latency percentiles are of the real server, measured by the',
+    'load generator. Any non-2xx answer or socket error fails the run. Results per population size are kept in',
+    '`bench/results/patients-<N>.json`.',
+    '',
+    '## Targets',
+    '',
+    mdTable([['target', 'goal', 'measured', 'verdict'], ...t.map((x) => [x.name, x.target, x.measured, x.verdict === 'pass' ? 'pass' : `**${x.verdict}**`])], 99),
+    '',
+    ...sorted.map(section),
+  ].join('\n');
+
+  const lines = [
+    '',
+    `${fmt(current.params.patients)} patients, ${fmt(current.population.resources)} resources, SQLite ${mb(current.population.dbBytes)}`,
+    current.import ? `import: ${fmt(current.import.resources)} resources in ${current.import.seconds.toFixed(1)} s = ${fmt(current.import.perSecond)} resources/s` : 'import: not measured',
+    `server RSS: ${current.idleRssMiB.toFixed(1)} MiB idle, ${current.maxRssMiB.toFixed(1)} MiB max under load`,
+    '',
+    textTable(scenarioRows(current, false)),
+    '',
+    textTable([['target', 'goal', 'measured', 'verdict'], ...t.map((x) => [x.name.replace(/`/g, '').replace(/\\\|/g, '|'), x.target, x.measured, x.verdict])]),
+  ];
+  return { markdown, console: lines.join('\n') };
+}

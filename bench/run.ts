@@ -1,0 +1,408 @@
+/**
+ * `npm run bench`: generates (or reuses) a synthetic population, imports it into a fresh SQLite file,
+ * then load-tests the real server and a raw node:http baseline serving the same bytes, side by side.
+ * Writes bench/results/patients-<N>.json and regenerates docs/benchmarks.md.
+ *
+ * Flags: --patients N (1000) --seed S (1) --duration SECONDS per scenario (10) --connections C (16)
+ *        --warmup SECONDS per scenario and server (2) --reuse-db (skip the import; development only)
+ *        --cpu-prof-import (write a V8 CPU profile of the import to bench/.work/prof/)
+ *        --cpu-prof-server (profile the real server under load; the figures are then not saved, as profiling slows it)
+ * Summarize a profile with: node --import tsx bench/profile-summary.ts bench/.work/prof/<file>.cpuprofile
+ */
+import autocannon from 'autocannon';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem, release, type as osType } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { killAllChildren, startChild } from './child.js';
+import type { ImportResult } from './import.js';
+import { ensurePopulation, populationDir, WORK_DIR } from './population.js';
+import type { RecordedResponse } from './raw-server.js';
+import { renderDoc, type RunResult, type ScenarioResult } from './report.js';
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const RESULTS_DIR = join(ROOT, 'bench', 'results');
+const DOC_FILE = join(ROOT, 'docs', 'benchmarks.md');
+const FHIR = '/api/fhir/r4';
+const PATIENTS_PER_SCENARIO = 50;
+
+// ------------------------------------------------------------------------------------------ setup
+const { values: flags } = parseArgs({
+  options: {
+    patients: { type: 'string', default: '1000' },
+    seed: { type: 'string', default: '1' },
+    duration: { type: 'string', default: '10' },
+    connections: { type: 'string', default: '16' },
+    warmup: { type: 'string', default: '2' },
+    'reuse-db': { type: 'boolean', default: false },
+    'cpu-prof-import': { type: 'boolean', default: false },
+    'cpu-prof-server': { type: 'boolean', default: false },
+  },
+});
+function intFlag(name: string, value: string, min: number, max: number): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${name} must be an integer from ${min} to ${max}, got '${value}'`);
+  return n;
+}
+const PATIENTS = intFlag('patients', flags.patients!, 1, 1_000_000);
+const SEED = intFlag('seed', flags.seed!, -(2 ** 31), 2 ** 31);
+const DURATION = intFlag('duration', flags.duration!, 1, 600);
+const CONNECTIONS = intFlag('connections', flags.connections!, 1, 1000);
+const WARMUP = intFlag('warmup', flags.warmup!, 0, 60);
+
+const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
+let failing = false;
+const fail = (msg: string): never => {
+  throw new Error(msg);
+};
+process.on('exit', killAllChildren);
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(sig, () => {
+    log(`${sig}: stopping children`);
+    killAllChildren();
+    process.exit(130);
+  });
+}
+
+// ------------------------------------------------------------------------------------------ helpers
+function machine() {
+  const cpuinfo = existsSync('/proc/cpuinfo') ? readFileSync('/proc/cpuinfo', 'utf8') : '';
+  const model = /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1]?.trim() ?? cpus()[0]?.model ?? 'unknown';
+  const osRelease = existsSync('/etc/os-release') ? /^PRETTY_NAME="?([^"\n]+)"?/m.exec(readFileSync('/etc/os-release', 'utf8'))?.[1] : undefined;
+  return {
+    cpu: model,
+    cores: cpus().length,
+    memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+    node: process.version,
+    os: `${osRelease ?? osType()} (${osType()} ${release()})`,
+  };
+}
+
+function rssKiB(pid: number): number | undefined {
+  try {
+    const m = /^VmRSS:\s*(\d+)\s*kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Samples a process's RSS every 200 ms until stopped; returns the maximum in MiB. */
+function sampleRss(pid: number) {
+  let max = rssKiB(pid) ?? 0;
+  const timer = setInterval(() => {
+    const v = rssKiB(pid);
+    if (v !== undefined && v > max) max = v;
+  }, 200);
+  return {
+    stop(): number {
+      clearInterval(timer);
+      const v = rssKiB(pid);
+      if (v !== undefined && v > max) max = v;
+      return max / 1024;
+    },
+  };
+}
+
+/** CPU time in clock ticks (USER_HZ = 100 on Linux): the whole machine's busy time, and given processes'. */
+function busyTicks(): number {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal
+  return f[0] + f[1] + f[2] + f[5] + f[6] + (f[7] ?? 0);
+}
+function processTicks(pid: number | 'self'): number {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    return Number(rest[11]) + Number(rest[12]);
+  } catch {
+    return 0;
+  }
+}
+/**
+ * Measures how much CPU other processes on the machine used while a scenario ran (in cores): the
+ * benchmark assumes it has the machine to itself, and this says when it did not.
+ */
+function foreignCpu(pids: number[]) {
+  const ours = () => processTicks('self') + pids.reduce((n, p) => n + processTicks(p), 0);
+  const t0 = performance.now();
+  const b0 = busyTicks();
+  const o0 = ours();
+  return {
+    stop(): number {
+      const seconds = (performance.now() - t0) / 1000;
+      return Math.max(0, (busyTicks() - b0 - (ours() - o0)) / 100 / seconds);
+    },
+  };
+}
+
+function percentile(sorted: Float64Array, p: number): number {
+  if (!sorted.length) return NaN;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[i];
+}
+
+interface Scenario {
+  key: string;
+  title: string;
+  search: boolean;
+  path: (patientId: string) => string;
+}
+
+const SCENARIOS: Scenario[] = [
+  { key: 'read', title: 'GET Patient/{id}', search: false, path: (p) => `${FHIR}/Patient/${p}` },
+  {
+    key: 'vitals',
+    title: 'GET Observation?patient&category=vital-signs',
+    search: true,
+    path: (p) => `${FHIR}/Observation?patient=${p}&category=vital-signs`,
+  },
+  {
+    // Heart rate is recorded at every visit of every patient (systolic BP 8480-6 is only a component).
+    key: 'code-date',
+    title: 'GET Observation?patient&code=loinc|8867-4&date=ge2015-01-01',
+    search: true,
+    path: (p) => `${FHIR}/Observation?patient=${p}&code=${encodeURIComponent('http://loinc.org|8867-4')}&date=ge2015-01-01`,
+  },
+  {
+    key: 'labs-revinclude',
+    title: 'GET Observation?patient&category=laboratory&_revinclude=Provenance:target',
+    search: true,
+    path: (p) => `${FHIR}/Observation?patient=${p}&category=laboratory&_revinclude=Provenance:target`,
+  },
+  { key: 'everything', title: 'GET Patient/{id}/$everything (first page)', search: true, path: (p) => `${FHIR}/Patient/${p}/$everything` },
+];
+
+/** Patients spread evenly over the population, read from the generated Patient.ndjson. */
+function pickPatients(dir: string): string[] {
+  const lines = readFileSync(join(dir, 'Patient.ndjson'), 'utf8').split('\n').filter((l) => l.trim());
+  const n = Math.min(PATIENTS_PER_SCENARIO, lines.length);
+  const ids: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const line = lines[Math.floor((i * lines.length) / n)];
+    const id = (JSON.parse(line) as { id?: unknown }).id;
+    if (typeof id !== 'string') fail(`Patient.ndjson line ${i} has no id`);
+    ids.push(id as string);
+  }
+  return ids;
+}
+
+interface LoadResult {
+  reqPerSec: number;
+  total: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  statusCodes: Record<string, number>;
+  bytesPerSec: number;
+}
+
+async function load(port: number, requests: { method: 'GET'; path: string; headers: Record<string, string> }[], seconds: number): Promise<LoadResult> {
+  const times: number[] = [];
+  const instance = autocannon({
+    url: `http://127.0.0.1:${port}`,
+    connections: CONNECTIONS,
+    duration: seconds,
+    pipelining: 1,
+    timeout: 10,
+    requests,
+  });
+  instance.on('response', (_client: unknown, _status: number, _bytes: number, responseTime: number) => times.push(responseTime));
+  const r = await instance;
+  const sorted = Float64Array.from(times).sort();
+  const statusCodes: Record<string, number> = {};
+  for (const [code, v] of Object.entries(r.statusCodeStats ?? {})) statusCodes[code] = (v as { count: number }).count;
+  const ok = r['2xx'];
+  return {
+    reqPerSec: ok / r.duration,
+    total: ok,
+    p50: percentile(sorted, 50),
+    p95: percentile(sorted, 95),
+    p99: percentile(sorted, 99),
+    non2xx: r.non2xx,
+    errors: r.errors,
+    timeouts: r.timeouts,
+    statusCodes,
+    bytesPerSec: r.throughput.total / r.duration,
+  };
+}
+
+// ------------------------------------------------------------------------------------------ main
+async function main(): Promise<RunResult> {
+  const started = Date.now();
+  mkdirSync(WORK_DIR, { recursive: true });
+  mkdirSync(RESULTS_DIR, { recursive: true });
+
+  // 1. Population (cached; deterministic).
+  log(`population: ${PATIENTS} patients, seed ${SEED}`);
+  const pop = await ensurePopulation(PATIENTS, SEED, log);
+  log(`${pop.cached ? 'reusing cached' : 'generated'} population: ${pop.resources} resources${pop.cached ? '' : ` in ${pop.generatedSeconds.toFixed(1)} s`}`);
+
+  // 2. Import into a fresh SQLite file (child process).
+  const dbFile = join(WORK_DIR, `bench-${PATIENTS}-${SEED}.db`);
+  let imported: ImportResult | undefined;
+  let importOtherCpu = 0;
+  if (flags['reuse-db'] && existsSync(dbFile)) {
+    log(`--reuse-db: skipping the import, using ${dbFile}`);
+  } else {
+    log(`importing into ${dbFile} …`);
+    const profDir = join(WORK_DIR, 'prof');
+    const nodeArgs = flags['cpu-prof-import'] ? ['--cpu-prof', '--cpu-prof-dir', profDir] : [];
+    const child = startChild<ImportResult>('import.ts', [dbFile, ...pop.files], nodeArgs);
+    const foreign = foreignCpu([child.proc.pid!]);
+    imported = await child.ready;
+    importOtherCpu = Math.round(foreign.stop() * 100) / 100;
+    const code = await child.exited;
+    if (code !== 0) fail(`import child exited with code ${code}`);
+    if (imported.issues) fail(`import reported ${imported.issues} error issue(s)`);
+    if (imported.resources !== pop.resources) fail(`import wrote ${imported.resources} resources, the population has ${pop.resources}`);
+    log(`imported ${imported.resources} resources in ${imported.seconds.toFixed(1)} s = ${Math.round(imported.perSecond)} resources/s`);
+    if (flags['cpu-prof-import']) log(`CPU profile written under ${profDir}`);
+  }
+  const dbBytes = statSync(dbFile).size;
+
+  // 3. The real server.
+  const real = startChild<{ port: number }>(
+    'server.ts',
+    [dbFile],
+    flags['cpu-prof-server'] ? ['--cpu-prof', '--cpu-prof-dir', join(WORK_DIR, 'prof'), '--cpu-prof-name', `server-${Date.now()}.cpuprofile`] : [],
+  );
+  const { port: realPort } = await real.ready;
+  const realPid = real.proc.pid!;
+  log(`real server on 127.0.0.1:${realPort} (pid ${realPid})`);
+
+  // 4. Requests per scenario, and 5. the bytes for the raw baseline, fetched once from the real server.
+  const patients = pickPatients(populationDir(PATIENTS, SEED));
+  const recorded: Record<string, RecordedResponse> = {};
+  const shapes: Record<string, { meanBytes: number; meanEntries: number }> = {};
+  for (const s of SCENARIOS) {
+    let bytes = 0;
+    let entries = 0;
+    for (const p of patients) {
+      const path = s.path(p);
+      const res = await fetch(`http://127.0.0.1:${realPort}${path}`, { headers: { 'x-bench-patient': p } });
+      const body = await res.text();
+      if (res.status !== 200) fail(`${path} answered ${res.status} while recording: ${body.slice(0, 300)}`);
+      const headers: Record<string, string> = {};
+      for (const h of ['content-type', 'etag', 'last-modified']) {
+        const v = res.headers.get(h);
+        if (v) headers[h] = v;
+      }
+      recorded[path] = { headers, body };
+      bytes += Buffer.byteLength(body);
+      const parsed = JSON.parse(body) as { resourceType: string; entry?: unknown[] };
+      if (s.search) {
+        if (parsed.resourceType !== 'Bundle') fail(`${path} did not answer a Bundle`);
+        entries += parsed.entry?.length ?? 0;
+      } else entries += 1;
+    }
+    shapes[s.key] = { meanBytes: bytes / patients.length, meanEntries: entries / patients.length };
+    if (shapes[s.key].meanEntries === 0) fail(`scenario ${s.key}: no entries for any chosen patient; the request list is not meaningful`);
+  }
+  // A request without the header must be refused.
+  const anon = await fetch(`http://127.0.0.1:${realPort}${SCENARIOS[0].path(patients[0])}`);
+  await anon.arrayBuffer();
+  if (anon.status !== 401) fail(`a request without x-bench-patient answered ${anon.status}, expected 401`);
+
+  const recordFile = join(WORK_DIR, `recorded-${PATIENTS}-${SEED}.json`);
+  writeFileSync(recordFile, JSON.stringify(recorded));
+  const raw = startChild<{ port: number }>('raw-server.ts', [recordFile]);
+  const { port: rawPort } = await raw.ready;
+  log(`raw server on 127.0.0.1:${rawPort} (pid ${raw.proc.pid})`);
+  const idleRssMiB = (rssKiB(realPid) ?? 0) / 1024;
+
+  // 6. Load, scenario by scenario, real then raw.
+  const scenarios: ScenarioResult[] = [];
+  let maxRssMiB = 0;
+  for (const s of SCENARIOS) {
+    const requests = patients.map((p) => ({ method: 'GET' as const, path: s.path(p), headers: { 'x-bench-patient': p } }));
+    const results: Record<'real' | 'raw', LoadResult> = {} as never;
+    let scenarioRss = 0;
+    let otherCpu = 0;
+    for (const [which, port] of [['real', realPort], ['raw', rawPort]] as const) {
+      if (WARMUP) await load(port, requests, WARMUP);
+      const sampler = which === 'real' ? sampleRss(realPid) : undefined;
+      log(`${s.key} / ${which}: ${DURATION} s × ${CONNECTIONS} connections`);
+      const foreign = foreignCpu([realPid, raw.proc.pid!]);
+      results[which] = await load(port, requests, DURATION);
+      otherCpu = Math.max(otherCpu, foreign.stop());
+      if (sampler) scenarioRss = sampler.stop();
+      const r = results[which];
+      if (r.non2xx || r.errors || r.timeouts) {
+        failing = true;
+        fail(`${s.key} / ${which}: ${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts (status codes ${JSON.stringify(r.statusCodes)})`);
+      }
+      if (r.total === 0) fail(`${s.key} / ${which}: no successful responses`);
+    }
+    maxRssMiB = Math.max(maxRssMiB, scenarioRss);
+    scenarios.push({
+      key: s.key,
+      title: s.title,
+      search: s.search,
+      meanBytes: Math.round(shapes[s.key].meanBytes),
+      meanEntries: Math.round(shapes[s.key].meanEntries * 10) / 10,
+      real: pick(results.real),
+      raw: pick(results.raw),
+      ratio: results.real.reqPerSec / results.raw.reqPerSec,
+      maxRssMiB: Math.round(scenarioRss * 10) / 10,
+      otherCpuCores: Math.round(otherCpu * 100) / 100,
+    });
+    if (otherCpu > 0.2) log(`warning: other processes used ${otherCpu.toFixed(2)} cores during ${s.key}; figures are disturbed`);
+  }
+  await real.stop();
+  await raw.stop();
+
+  return {
+    date: new Date().toISOString(),
+    machine: machine(),
+    params: { patients: PATIENTS, seed: SEED, duration: DURATION, connections: CONNECTIONS, warmup: WARMUP, patientsPerScenario: patients.length },
+    population: { patients: PATIENTS, resources: pop.resources, dbBytes, byType: pop.byType },
+    import: imported
+      ? { resources: imported.resources, seconds: Math.round(imported.seconds * 100) / 100, perSecond: Math.round(imported.perSecond), otherCpuCores: importOtherCpu }
+      : undefined,
+    scenarios,
+    idleRssMiB: Math.round(idleRssMiB * 10) / 10,
+    maxRssMiB: Math.round(maxRssMiB * 10) / 10,
+    totalSeconds: Math.round((Date.now() - started) / 100) / 10,
+  };
+}
+
+function pick(r: LoadResult) {
+  const round = (x: number) => Math.round(x * 100) / 100;
+  return { reqPerSec: Math.round(r.reqPerSec), p50: round(r.p50), p95: round(r.p95), p99: round(r.p99), non2xx: r.non2xx, errors: r.errors + r.timeouts, total: r.total };
+}
+
+function loadResults(): RunResult[] {
+  return readdirSync(RESULTS_DIR)
+    .filter((f) => /^patients-\d+\.json$/.test(f))
+    .map((f) => JSON.parse(readFileSync(join(RESULTS_DIR, f), 'utf8')) as RunResult);
+}
+
+try {
+  const result = await main();
+  const file = join(RESULTS_DIR, `patients-${PATIENTS}.json`);
+  if (flags['cpu-prof-server']) {
+    const { console: table } = renderDoc(result, [result]);
+    process.stdout.write(table + '\n');
+    log(`--cpu-prof-server: profile under ${join(WORK_DIR, 'prof')}; results not saved (profiling slows the server)`);
+    process.exit(0);
+  }
+  if (!result.import && existsSync(file)) {
+    // --reuse-db: keep the import figure of the last full run.
+    result.import = (JSON.parse(readFileSync(file, 'utf8')) as RunResult).import;
+  }
+  writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
+  const { markdown, console: table } = renderDoc(result, loadResults());
+  process.stdout.write(table + '\n');
+  writeFileSync(DOC_FILE, markdown);
+  log(`wrote ${file} and ${DOC_FILE} (${result.totalSeconds} s in all)`);
+  process.exit(0);
+} catch (err) {
+  killAllChildren();
+  process.stderr.write(`\n[bench] FAILED${failing ? ' (errors under load)' : ''}: ${(err as Error).stack ?? err}\n`);
+  process.exit(1);
+}
