@@ -14,24 +14,54 @@ import { fhirError } from './fhir/errors.js';
 import { operationOutcome } from './fhir/outcome.js';
 import { FHIR_JSON, sendFhirError } from './fhir/routes.js';
 import type { Store } from './store/types.js';
+import { createAuthServer, type AuthServer } from './auth/index.js';
+import type { PatientSummary } from './auth/flow.js';
+import { systemAccess } from './fhir/access.js';
 
 export interface ServerOptions {
   settings: Settings;
   store: Store;
-  resolveAccess: AccessResolver;
+  /** Overrides the bearer-token resolver (tests of the FHIR layer pass an explicit context). */
+  resolveAccess?: AccessResolver;
+  /** For private_key_jwt clients' JWKS URLs (tests inject one). */
+  fetch?: typeof fetch;
+  demoNote?: string;
   registry?: SearchParameterRegistry;
   /** pino logger options or false; defaults to the settings' level. */
   logger?: boolean | Record<string, unknown>;
 }
 
-/** Until the authorization server is in place, data requests have no way to carry an access context. */
-export const noAccess: AccessResolver = async () => {
-  throw fhirError('FHIR_ERR_UNAUTHORIZED', 'A valid access token is required', {
-    headers: { 'www-authenticate': 'Bearer realm="patient-access"' },
-  });
-};
+/** Reads patients' names for the sign-in screens, through the FHIR service with the server's own access. */
+function patientLookup(service: FhirService) {
+  return async (ids: string[]): Promise<PatientSummary[]> => {
+    const out: PatientSummary[] = [];
+    for (const id of ids) {
+      try {
+        const p = JSON.parse((await service.read(systemAccess(), 'Patient', id)).json) as {
+          name?: { text?: string; given?: string[]; family?: string }[];
+          birthDate?: string;
+        };
+        const n = p.name?.[0];
+        const name = n?.text ?? [...(n?.given ?? []), n?.family].filter(Boolean).join(' ');
+        out.push({ id, name: name || `Patient ${id}`, birthDate: p.birthDate });
+      } catch {
+        out.push({ id, name: `Patient ${id}` });
+      }
+    }
+    return out;
+  };
+}
+
+export interface BuiltServer {
+  app: FastifyInstance;
+  auth: AuthServer;
+}
 
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
+  return (await buildServerWithAuth(options)).app;
+}
+
+export async function buildServerWithAuth(options: ServerOptions): Promise<BuiltServer> {
   const { settings, store } = options;
   const registry = options.registry ?? defaultRegistry();
   const secret = await store.initSetting('paging-secret', randomBytes(32).toString('base64'));
@@ -88,6 +118,30 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     }
   });
 
-  await app.register(fhirRoutes, { prefix: FHIR_BASE_PATH, service, resolveAccess: options.resolveAccess });
-  return app;
+  const auth = await createAuthServer({
+    settings,
+    store,
+    registry,
+    practiceName: settings.practiceName,
+    practiceId: settings.practiceId,
+    lookupPatients: patientLookup(service),
+    demoNote: options.demoNote,
+    fetch: options.fetch,
+  });
+  await auth.register(app);
+  // Browser apps call the FHIR API from other origins with a bearer token (no cookies).
+  app.addHook('onRequest', async (request, reply) => {
+    if (!request.url.startsWith(FHIR_BASE_PATH)) return;
+    reply.header('access-control-allow-origin', '*').header('access-control-expose-headers', 'ETag, Last-Modified, Location, WWW-Authenticate');
+    if (request.method === 'OPTIONS') {
+      return reply
+        .code(204)
+        .header('access-control-allow-methods', 'GET, POST, OPTIONS')
+        .header('access-control-allow-headers', 'Authorization, Content-Type, Prefer, Accept')
+        .header('access-control-max-age', '86400')
+        .send();
+    }
+  });
+  await app.register(fhirRoutes, { prefix: FHIR_BASE_PATH, service, resolveAccess: options.resolveAccess ?? auth.resolveAccess });
+  return { app, auth };
 }

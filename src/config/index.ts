@@ -24,6 +24,8 @@ const EnvSchema = z.object({
   RATE_LIMIT_API: z.coerce.number().int().min(0).default(600),
   RATE_LIMIT_AUTH: z.coerce.number().int().min(0).default(60),
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(16 * 1024 * 1024),
+  PRACTICE_NAME: z.string().min(1).max(200).default('Solana Beach Family Medicine'),
+  PRACTICE_ID: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/).default('1673497'),
   ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(86400).default(900),
   OFFLINE_REFRESH_TTL_DAYS: z.coerce.number().int().min(90).max(3650).default(90),
   ONLINE_REFRESH_TTL_HOURS: z.coerce.number().int().min(1).max(720).default(12),
@@ -45,6 +47,8 @@ export interface Settings {
   readonly rateLimitApi: number;
   readonly rateLimitAuth: number;
   readonly maxBodyBytes: number;
+  readonly practiceName: string;
+  readonly practiceId: string;
   /** `${publicUrl}/auth/realms/${realm}`: the OpenID issuer. */
   readonly issuer: string;
   readonly accessTokenTtlSeconds: number;
@@ -96,6 +100,8 @@ export function loadSettings(
     rateLimitApi: e.RATE_LIMIT_API,
     rateLimitAuth: e.RATE_LIMIT_AUTH,
     maxBodyBytes: e.MAX_BODY_BYTES,
+    practiceName: e.PRACTICE_NAME,
+    practiceId: e.PRACTICE_ID,
     issuer: `${publicUrl}/auth/realms/${e.REALM}`,
     accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
     offlineRefreshTtlSeconds: e.OFFLINE_REFRESH_TTL_DAYS * 86400,
