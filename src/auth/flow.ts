@@ -17,7 +17,7 @@ import {
 } from './authorize.js';
 import { formBody, pageHeaders, paramRecord, queryOf, readCookies, setCookie } from './http.js';
 import { decoyHash, lockoutWait, verifyPassword } from './passwords.js';
-import { describeScope, formatScopes, parseScopes } from './scopes.js';
+import { describeScope, formatScopes, isSubset, parseScopes } from './scopes.js';
 import { renderConsent, renderErrorPage, renderPatientPicker, renderSignIn, type ConsentScope } from './screens/index.js';
 import { hashToken } from './secrets.js';
 import type { SearchParameterRegistry } from '../fhir/search/registry.js';
@@ -159,18 +159,20 @@ export function registerFlowRoutes(app: FastifyInstance, o: FlowOptions): void {
       }
       throw err;
     }
-    const parsed = parseScopes(req.scope, o.registry);
+    // Only what the client is registered for can be offered: the rest of the request is dropped.
     const allowed = parseScopes((client as ClientRecord).scope, o.registry);
-    const kept = parsed.resource.filter((s) => s.context === 'patient');
-    if (!kept.length && !parsed.openid) {
+    const offered = formatScopes(parseScopes(req.scope, o.registry))
+      .split(' ')
+      .filter((s) => s && isSubset(parseScopes(s, o.registry), allowed));
+    const parsed = parseScopes(offered.join(' '), o.registry);
+    if (!parsed.resource.length) {
       return reply
         .code(303)
-        .header('location', redirectWith(req.redirectUri, { error: 'invalid_scope', error_description: 'No scope that this server can grant was requested', state: req.state }))
+        .header('location', redirectWith(req.redirectUri, { error: 'invalid_scope', error_description: 'None of the requested scopes can be granted to this app', state: req.state }))
         .send();
     }
-    void allowed;
     const txId = randomBytes(24).toString('base64url');
-    const tx: Transaction = { ...req };
+    const tx: Transaction = { ...req, scope: offered.join(' ') };
     const user = await sessionUser(request);
     if (user) {
       tx.username = user;

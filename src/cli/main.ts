@@ -53,6 +53,17 @@ const COMMANDS: Record<string, Command> = {
       return runGenerate(patients, seed, values.out);
     },
   },
+  keys: {
+    summary: 'keys rotate: make a new signing key; the old one keeps verifying until its tokens expire',
+    usage: 'patient-access keys rotate',
+    options: {},
+    allowPositionals: true,
+    async run({ positionals }, settings) {
+      if (positionals.length !== 1 || positionals[0] !== 'rotate') throw new UsageError("the keys command takes one action: 'rotate'");
+      const { runKeysRotate } = await import('./keys.js');
+      return runKeysRotate(settings());
+    },
+  },
   demo: {
     summary: 'demo reset: recreate the demo practice',
     usage: 'patient-access demo reset',
