@@ -130,25 +130,31 @@ export class SqliteStore implements Store {
   }
 
   #writeOne(w: PreparedWrite): WriteResult {
-    const existing = this.#stmt('SELECT seq, version_id, last_updated, content_hash FROM resources WHERE type = ? AND id = ?').get(
-      w.type,
-      w.id,
-    ) as { seq: number; version_id: number; last_updated: number; content_hash: string } | undefined;
-    if (existing && existing.content_hash === w.contentHash) {
-      return {
-        type: w.type,
-        id: w.id,
-        versionId: String(existing.version_id),
-        lastUpdated: new Date(existing.last_updated).toISOString(),
-        outcome: 'unchanged',
-      };
-    }
     const now = nextTimestamp();
-    const versionId = existing ? existing.version_id + 1 : 1;
-    const content = serializeVersion(w, versionId, now);
+    // Most writes of an import are new resources: try the insert first and look up only on conflict.
+    const inserted = this.#stmt(
+      'INSERT INTO resources (type, id, version_id, last_updated, content_hash, content) VALUES (?, ?, 1, ?, ?, ?) ON CONFLICT (type, id) DO NOTHING',
+    ).run(w.type, w.id, now, w.contentHash, serializeVersion(w, 1, now));
     let seq: number;
-    if (existing) {
+    let versionId = 1;
+    if (inserted.changes === 1) {
+      seq = Number(inserted.lastInsertRowid);
+    } else {
+      const existing = this.#stmt('SELECT seq, version_id, last_updated, content_hash FROM resources WHERE type = ? AND id = ?').get(
+        w.type,
+        w.id,
+      ) as { seq: number; version_id: number; last_updated: number; content_hash: string };
+      if (existing.content_hash === w.contentHash) {
+        return {
+          type: w.type,
+          id: w.id,
+          versionId: String(existing.version_id),
+          lastUpdated: new Date(existing.last_updated).toISOString(),
+          outcome: 'unchanged',
+        };
+      }
       seq = existing.seq;
+      versionId = existing.version_id + 1;
       // History keeps prior versions; the current one lives only in `resources`.
       this.#stmt(
         'INSERT INTO resource_history (seq, version_id, last_updated, content) SELECT seq, version_id, last_updated, content FROM resources WHERE seq = ?',
@@ -157,23 +163,12 @@ export class SqliteStore implements Store {
         versionId,
         now,
         w.contentHash,
-        content,
+        serializeVersion(w, versionId, now),
         seq,
       );
       for (const table of ['idx_token', 'idx_string', 'idx_date', 'idx_reference', 'idx_number', 'compartment']) {
         this.#stmt(`DELETE FROM ${table} WHERE seq = ?`).run(seq);
       }
-    } else {
-      seq = Number(
-        this.#stmt('INSERT INTO resources (type, id, version_id, last_updated, content_hash, content) VALUES (?, ?, ?, ?, ?, ?)').run(
-          w.type,
-          w.id,
-          versionId,
-          now,
-          w.contentHash,
-          content,
-        ).lastInsertRowid,
-      );
     }
     const ix = w.indexes;
     if (ix.tokens.length) {
@@ -197,10 +192,12 @@ export class SqliteStore implements Store {
       for (const t of ix.numbers) s.run(seq, t.param, t.value, t.system ?? '', t.code ?? '');
     }
     const patients = new Set(w.compartments);
-    for (const ref of w.compartmentsOf) {
+    // Joined compartments (Provenance): one query per batch of targets rather than one per target.
+    for (let i = 0; i < w.compartmentsOf.length; i += 50) {
+      const refs = w.compartmentsOf.slice(i, i + 50);
       const rows = this.#stmt(
-        'SELECT c.patient_id FROM compartment c JOIN resources r ON r.seq = c.seq WHERE r.type = ? AND r.id = ?',
-      ).all(ref.type, ref.id) as { patient_id: string }[];
+        `SELECT DISTINCT c.patient_id FROM resources r JOIN compartment c ON c.seq = r.seq WHERE ${refs.map(() => '(r.type = ? AND r.id = ?)').join(' OR ')}`,
+      ).all(...refs.flatMap((r) => [r.type, r.id])) as { patient_id: string }[];
       for (const r of rows) patients.add(r.patient_id);
     }
     if (patients.size) {
@@ -212,7 +209,7 @@ export class SqliteStore implements Store {
       id: w.id,
       versionId: String(versionId),
       lastUpdated: new Date(now).toISOString(),
-      outcome: existing ? 'updated' : 'created',
+      outcome: versionId === 1 ? 'created' : 'updated',
     };
   }
 
