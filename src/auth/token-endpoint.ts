@@ -142,7 +142,7 @@ export function registerTokenRoutes(app: FastifyInstance, o: TokenEndpointOption
     if (!use.consumed && !use.expired) {
       // A code presented twice: someone else may hold it. Everything issued from it stops working.
       await o.authStore.revokeGrant(use.grantId, now());
-      o.tokens.forgetGrant(use.grantId);
+      o.tokens.clearRevocationCache();
       throw new OAuthError('invalid_grant', 'The authorization code has already been used; the tokens issued from it are revoked');
     }
     if (use.expired) throw new OAuthError('invalid_grant', 'The authorization code has expired');
@@ -167,7 +167,7 @@ export function registerTokenRoutes(app: FastifyInstance, o: TokenEndpointOption
     if (!use.rotated && !use.expired) {
       // A rotated refresh token came back: the family is compromised (RFC 9700 §4.14.2).
       await o.authStore.revokeGrant(grant.grantId, now());
-      o.tokens.forgetGrant(grant.grantId);
+      o.tokens.clearRevocationCache();
       throw new OAuthError('invalid_grant', 'The refresh token has already been used; this authorization is revoked');
     }
     if (use.expired) throw new OAuthError('invalid_grant', 'The refresh token has expired');
@@ -247,7 +247,7 @@ export function registerTokenRoutes(app: FastifyInstance, o: TokenEndpointOption
       const found = await grantOfToken(token);
       if (found && found.grant.clientId === client.clientId) {
         await o.authStore.revokeGrant(found.grant.grantId, now());
-        o.tokens.forgetGrant(found.grant.grantId);
+        o.tokens.clearRevocationCache();
       }
       // RFC 7009 §2.2: the answer is the same whether or not the token was valid.
       return send(reply, 200, {});

@@ -126,23 +126,23 @@ export class TokenService {
     }
   }
 
+  /**
+   * The grant is not revoked, its client is active, and the token was issued after the client's cut-off
+   * (a disabled client or a rotated secret). Cached per token for at most REVOCATION_RECHECK_MS.
+   */
   async #grantActive(claims: AccessClaims): Promise<boolean> {
     const now = this.now();
-    const cached = this.#grantChecks.get(claims.sid);
-    if (cached && now - cached.at < REVOCATION_RECHECK_MS) return cached.ok && this.#issuedAfterClientCutoff(claims);
+    const cached = this.#grantChecks.get(claims.jti);
+    if (cached && now - cached.at < REVOCATION_RECHECK_MS) return cached.ok;
     const status = await this.store.grantStatus(claims.sid);
-    const ok = !!status && !status.revoked && status.clientActive;
+    const ok = !!status && !status.revoked && status.clientActive && claims.iat * 1000 >= status.clientValidAfter;
     if (this.#grantChecks.size > MAX_CACHED_TOKENS) this.#grantChecks.clear();
-    this.#grantChecks.set(claims.sid, { at: now, ok: ok && claims.iat * 1000 >= (status?.clientValidAfter ?? 0) });
-    return this.#grantChecks.get(claims.sid)!.ok;
+    this.#grantChecks.set(claims.jti, { at: now, ok });
+    return ok;
   }
 
-  #issuedAfterClientCutoff(_claims: AccessClaims): boolean {
-    return true;
-  }
-
-  /** Forgets cached state of a grant (the process that revoked it need not wait for the recheck). */
-  forgetGrant(grantId: string): void {
-    this.#grantChecks.delete(grantId);
+  /** Forgets cached revocation state (the process that revoked a grant need not wait for the recheck). */
+  clearRevocationCache(): void {
+    this.#grantChecks.clear();
   }
 }
