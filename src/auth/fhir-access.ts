@@ -41,11 +41,12 @@ export function bearerAccessResolver(tokens: TokenService, registry: SearchParam
       if (err instanceof TokenInvalidError) throw unauthorized(err.message, 'invalid_token');
       throw err;
     }
-    let ctx = contexts.get(claims.jti);
+    // Keyed by the token itself: a context belongs to exactly the token it was made from.
+    let ctx = contexts.get(m[1]);
     if (!ctx) {
       ctx = contextFromClaims(claims, registry);
       if (contexts.size >= MAX_CACHED) contexts.clear();
-      contexts.set(claims.jti, ctx);
+      contexts.set(m[1], ctx);
     }
     return ctx;
   };

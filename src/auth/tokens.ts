@@ -132,12 +132,13 @@ export class TokenService {
    */
   async #grantActive(claims: AccessClaims): Promise<boolean> {
     const now = this.now();
-    const cached = this.#grantChecks.get(claims.jti);
+    const key = `${claims.jti}|${claims.sid}`;
+    const cached = this.#grantChecks.get(key);
     if (cached && now - cached.at < REVOCATION_RECHECK_MS) return cached.ok;
     const status = await this.store.grantStatus(claims.sid);
     const ok = !!status && !status.revoked && status.clientActive && claims.iat * 1000 >= status.clientValidAfter;
     if (this.#grantChecks.size > MAX_CACHED_TOKENS) this.#grantChecks.clear();
-    this.#grantChecks.set(claims.jti, { at: now, ok });
+    this.#grantChecks.set(key, { at: now, ok });
     return ok;
   }
 
