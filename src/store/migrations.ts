@@ -50,6 +50,29 @@ const AUTH_TABLES = `
   );
 `;
 
+const ADMIN_TABLES = `
+  CREATE TABLE registrations (
+    reference TEXT PRIMARY KEY, status TEXT NOT NULL, contact_email TEXT NOT NULL, organization_name TEXT NOT NULL,
+    organization_description TEXT NOT NULL, application_name TEXT NOT NULL, use_case TEXT NOT NULL,
+    redirect_uris TEXT NOT NULL, client_type TEXT NOT NULL, jwks_uri TEXT, jwks TEXT,
+    status_secret_hash TEXT NOT NULL, client_id TEXT, secret_sealed TEXT, decision_note TEXT,
+    created_at BIGINT NOT NULL, decided_at BIGINT
+  );
+  CREATE TABLE password_resets (
+    token_hash TEXT PRIMARY KEY, username TEXT NOT NULL, created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL, used_at BIGINT
+  );
+  CREATE TABLE audit_events (
+    id TEXT PRIMARY KEY, recorded BIGINT NOT NULL, category TEXT NOT NULL, action TEXT NOT NULL, outcome TEXT NOT NULL,
+    client_id TEXT, patient_id TEXT, username TEXT, source TEXT, token_jti TEXT, query TEXT, resource TEXT NOT NULL
+  );
+  CREATE INDEX audit_events_recorded ON audit_events (recorded);
+  CREATE INDEX audit_events_patient ON audit_events (patient_id, recorded);
+  CREATE INDEX audit_events_client ON audit_events (client_id, recorded);
+  CREATE TABLE rate_limits (
+    bucket TEXT PRIMARY KEY, window_start BIGINT NOT NULL, count INTEGER NOT NULL
+  );
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   {
     id: 1,
@@ -166,5 +189,11 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'authorization server: keys, clients, accounts, codes, grants, refresh tokens, sessions',
     sqlite: AUTH_TABLES,
     postgres: AUTH_TABLES,
+  },
+  {
+    id: 3,
+    name: 'administration: registrations, password resets, audit trail, rate limits',
+    sqlite: ADMIN_TABLES,
+    postgres: ADMIN_TABLES,
   },
 ];
