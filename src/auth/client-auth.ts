@@ -25,8 +25,13 @@ export interface ClientAuthInput {
   authorization?: string;
   /** The parsed `application/x-www-form-urlencoded` request body. */
   body: Record<string, string | undefined>;
-  /** The token endpoint's URL: the only `aud` accepted in client assertions. */
+  /** The token endpoint's URL, the `aud` SMART asks client assertions to carry. */
   tokenEndpointUrl: string;
+  /**
+   * Also accepted as an assertion's `aud`: SMART names the token endpoint, while Keycloak and OpenID
+   * Connect client libraries (openid-client by default) send the issuer.
+   */
+  issuer?: string;
 }
 
 export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt' | 'none';
@@ -257,7 +262,7 @@ export class ClientAuthenticator {
         algorithms: [...ASSERTION_ALGORITHMS],
         issuer: clientId,
         subject: clientId,
-        audience: tokenEndpointUrl,
+        audience: input.issuer ? [tokenEndpointUrl, input.issuer] : tokenEndpointUrl,
         requiredClaims: ['exp', 'jti'],
         currentDate: new Date(now),
         clockTolerance: CLOCK_SKEW_S,

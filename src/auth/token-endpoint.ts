@@ -60,7 +60,12 @@ export function registerTokenRoutes(app: FastifyInstance, o: TokenEndpointOption
       if (body[k] !== undefined) throw new OAuthError('invalid_request', `The parameter '${k}' was sent more than once`);
       body[k] = v;
     }
-    const { client } = await o.clientAuth.authenticate({ authorization: request.headers.authorization, body, tokenEndpointUrl: o.tokenEndpointUrl });
+    const { client } = await o.clientAuth.authenticate({
+      authorization: request.headers.authorization,
+      body,
+      tokenEndpointUrl: o.tokenEndpointUrl,
+      issuer: o.tokens.settings.issuer,
+    });
     return client;
   };
 
