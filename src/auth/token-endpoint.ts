@@ -179,6 +179,8 @@ export function registerTokenRoutes(app: FastifyInstance, o: TokenEndpointOption
     if (grant.revokedAt !== null) throw new OAuthError('invalid_grant', 'The authorization has been revoked');
     const status = await o.authStore.grantStatus(grant.grantId);
     if (!status?.clientActive) throw new OAuthError('invalid_grant', 'The client is disabled');
+    // A secret rotation (or a disable) cuts off refresh tokens issued before it, like access tokens.
+    if ((use.createdAt ?? 0) < status.clientValidAfter) throw new OAuthError('invalid_grant', 'The refresh token was issued before the client’s credentials changed');
     let scope = use.scope ?? grant.scope;
     const asked = form.get('scope');
     if (asked !== null) {

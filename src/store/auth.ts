@@ -70,6 +70,8 @@ export interface CodeUse {
 export interface RefreshUse {
   grantId?: string;
   scope?: string;
+  /** When the refresh token was issued (ms). */
+  createdAt?: number;
   /** True when this call rotated it; false when it had already been rotated (a replay). */
   rotated: boolean;
   expired: boolean;
@@ -318,9 +320,9 @@ export class AuthStore {
     return this.sql.transaction(async (tx) => {
       const won =
         (await tx.run('UPDATE refresh_tokens SET rotated_at = ? WHERE token_hash = ? AND rotated_at IS NULL AND expires_at >= ?', [now, tokenHash, now])) > 0;
-      const [row] = await tx.all<Row>('SELECT grant_id, scope, expires_at FROM refresh_tokens WHERE token_hash = ?', [tokenHash]);
+      const [row] = await tx.all<Row>('SELECT grant_id, scope, created_at, expires_at FROM refresh_tokens WHERE token_hash = ?', [tokenHash]);
       if (!row) return { rotated: false, expired: false };
-      const base = { grantId: row.grant_id as string, scope: row.scope as string };
+      const base = { grantId: row.grant_id as string, scope: row.scope as string, createdAt: Number(row.created_at) };
       if (won) return { ...base, rotated: true, expired: false };
       return { ...base, rotated: false, expired: Number(row.expires_at) < now };
     });
