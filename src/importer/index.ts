@@ -15,8 +15,7 @@ import { prepareWrite } from '../fhir/prepare.js';
 import type { SearchParameterRegistry } from '../fhir/search/registry.js';
 import { validateStructure } from '../fhir/validate.js';
 import { isError, resolveBundleEntries, type EntryIssue } from './bundle.js';
-import type { PreparedChunk } from './ndjson.js';
-import { inlinePreparer, workerPreparer, type ChunkPreparer } from './preparers.js';
+import { prepareNdjsonLines, type PreparedChunk } from './ndjson.js';
 
 export interface FileReport {
   file: string;
@@ -39,8 +38,6 @@ export interface ImportOptions {
   onProgress?: (p: ImportProgress) => void;
   /** Resources per store transaction for batches. */
   batchSize?: number;
-  /** Worker threads preparing NDJSON (0: none); by default one for files of 4 MiB and more. */
-  workers?: number;
 }
 
 export class ImportError extends Error {
@@ -83,7 +80,6 @@ export async function importFile(
   registry: SearchParameterRegistry,
   file: string,
   options: ImportOptions = {},
-  preparer?: ChunkPreparer,
 ): Promise<FileReport> {
   let size: number;
   try {
@@ -93,13 +89,7 @@ export async function importFile(
   }
   const gz = await isGzip(file);
   if (isNdjson(file)) {
-    if (preparer) return importNdjson(store, file, size, gz, preparer, options);
-    const own = choosePreparer(registry, size, options);
-    try {
-      return await importNdjson(store, file, size, gz, own, options);
-    } finally {
-      await own.close();
-    }
+    return importNdjson(store, registry, file, size, gz, options);
   }
   const text = await readAll(file, gz);
   let parsed: unknown;
@@ -151,17 +141,24 @@ async function readAll(file: string, gz: boolean): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/** Files at least this large are prepared in a worker thread while the main thread writes. */
-const WORKER_THRESHOLD_BYTES = 4 * 1024 * 1024;
 const CHUNK_LINES = 1000;
-const MAX_CHUNKS_IN_FLIGHT = 4;
 
+function isNdjson(file: string): boolean {
+  const name = basename(file).toLowerCase();
+  return name.endsWith('.ndjson') || name.endsWith('.ndjson.gz') || name.endsWith('.jsonl');
+}
+
+/**
+ * NDJSON is read, prepared and written in chunks of lines, one store transaction per chunk. Preparing and
+ * writing both run on this thread: moving preparation to a worker thread was measured slower, as copying
+ * the prepared rows between threads costs as much as making them.
+ */
 async function importNdjson(
   store: Store,
+  registry: SearchParameterRegistry,
   file: string,
   size: number,
   gz: boolean,
-  preparer: ChunkPreparer,
   options: ImportOptions,
 ): Promise<FileReport> {
   const report = emptyReport(file, 'ndjson');
@@ -170,7 +167,6 @@ async function importNdjson(
   raw.on('data', (chunk) => (bytesDone += chunk.length));
   const input = gz ? raw.pipe(createGunzip()) : raw;
   const lines = createInterface({ input, crlfDelay: Infinity });
-  const inFlight: Promise<PreparedChunk>[] = [];
   const deferred: PreparedWrite[] = [];
   let count = 0;
   const write = async (writes: PreparedWrite[]) => {
@@ -182,53 +178,34 @@ async function importNdjson(
     count += writes.length;
     options.onProgress?.({ file, bytesDone, bytesTotal: size, resources: count });
   };
-  const drainOne = async () => {
-    const chunk = await inFlight.shift()!;
+  const handle = async (chunk: PreparedChunk) => {
     for (const i of chunk.issues) if (report.issues.length < MAX_ISSUES) report.issues.push(i);
     deferred.push(...chunk.deferred);
     await write(chunk.writes);
   };
+  let buffer: string[] = [];
+  let firstLine = 1;
+  let lineNo = 0;
   try {
-    let buffer: string[] = [];
-    let firstLine = 1;
-    let lineNo = 0;
-    try {
-      for await (const line of lines) {
-        lineNo++;
-        buffer.push(line);
-        if (buffer.length >= CHUNK_LINES) {
-          inFlight.push(preparer.prepare(buffer, firstLine));
-          buffer = [];
-          firstLine = lineNo + 1;
-          if (inFlight.length >= MAX_CHUNKS_IN_FLIGHT) await drainOne();
-        }
+    for await (const line of lines) {
+      lineNo++;
+      buffer.push(line);
+      if (buffer.length >= CHUNK_LINES) {
+        await handle(prepareNdjsonLines(registry, buffer, firstLine));
+        buffer = [];
+        firstLine = lineNo + 1;
       }
-    } catch (err) {
-      throw new ImportError(`${file}: cannot be read (${(err as Error).message})`);
     }
-    if (buffer.length) inFlight.push(preparer.prepare(buffer, firstLine));
-    while (inFlight.length) await drainOne();
-    for (let i = 0; i < deferred.length; i += CHUNK_LINES) await write(deferred.slice(i, i + CHUNK_LINES));
-  } finally {
-    // Chunks still in flight after a failure are settled before anything else runs.
-    await Promise.allSettled(inFlight);
+  } catch (err) {
+    throw new ImportError(`${file}: cannot be read (${(err as Error).message})`);
   }
+  if (buffer.length) await handle(prepareNdjsonLines(registry, buffer, firstLine));
+  for (let i = 0; i < deferred.length; i += CHUNK_LINES) await write(deferred.slice(i, i + CHUNK_LINES));
   options.onProgress?.({ file, bytesDone: size, bytesTotal: size, resources: count });
   return report;
 }
 
-/** Worker threads pay off only when there is enough NDJSON to keep them busy. */
-function choosePreparer(registry: SearchParameterRegistry, ndjsonBytes: number, options: ImportOptions): ChunkPreparer {
-  const useWorkers = options.workers !== 0 && (options.workers !== undefined || ndjsonBytes >= WORKER_THRESHOLD_BYTES);
-  return useWorkers ? workerPreparer(options.workers ?? 1) : inlinePreparer(registry);
-}
-
-function isNdjson(file: string): boolean {
-  const name = basename(file).toLowerCase();
-  return name.endsWith('.ndjson') || name.endsWith('.ndjson.gz') || name.endsWith('.jsonl');
-}
-
-/** Imports files in order, Provenance NDJSON files last; NDJSON files share one set of workers. */
+/** Imports files in order, Provenance NDJSON files last. */
 export async function importFiles(
   store: Store,
   registry: SearchParameterRegistry,
@@ -236,20 +213,7 @@ export async function importFiles(
   options: ImportOptions = {},
 ): Promise<FileReport[]> {
   const ordered = [...files.filter((f) => !/provenance/i.test(basename(f))), ...files.filter((f) => /provenance/i.test(basename(f)))];
-  let ndjsonBytes = 0;
-  for (const f of ordered) {
-    try {
-      if (isNdjson(f)) ndjsonBytes += statSync(f).size;
-    } catch {
-      // importFile reports the unreadable file.
-    }
-  }
-  const preparer = choosePreparer(registry, ndjsonBytes, options);
-  try {
-    const reports: FileReport[] = [];
-    for (const f of ordered) reports.push(await importFile(store, registry, f, options, preparer));
-    return reports;
-  } finally {
-    await preparer.close();
-  }
+  const reports: FileReport[] = [];
+  for (const f of ordered) reports.push(await importFile(store, registry, f, options));
+  return reports;
 }
