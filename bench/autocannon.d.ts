@@ -1,11 +1,15 @@
 // The part of autocannon's programmatic API the benchmark uses (the package ships no types).
 declare module 'autocannon' {
   import type { EventEmitter } from 'node:events';
-  interface Request {
+  export interface Request {
     method?: string;
     path?: string;
     headers?: Record<string, string>;
     body?: string;
+    /** Called (per connection) before each request is built; returns the request to send. Never return a falsy value. */
+    setupRequest?: (request: Request, context: Record<string, unknown>) => Request;
+    /** Called with each response to this request (the body is collected only when this is set). */
+    onResponse?: (status: number, body: string, context: Record<string, unknown>, headers: Record<string, string | string[]>) => void;
   }
   interface Options {
     url: string;

@@ -15,7 +15,20 @@ export interface Child<M> {
   /** Resolves with the exit code. */
   exited: Promise<number | null>;
   stop(): Promise<void>;
+  /**
+   * Sends `message` and resolves with the child's answer to it (see `answerCalls`): a request/response
+   * exchange over the IPC channel, for setup steps that must run inside the child.
+   */
+  call<R>(message: Record<string, unknown>): Promise<R>;
 }
+
+interface CallAnswer {
+  callId: number;
+  ok: boolean;
+  result?: unknown;
+  error?: string;
+}
+const isAnswer = (m: unknown): m is CallAnswer => typeof m === 'object' && m !== null && typeof (m as CallAnswer).callId === 'number';
 
 /** Starts `node [nodeArgs] --import tsx bench/<script> [args]` with an IPC channel. */
 export function startChild<M>(script: string, args: string[], nodeArgs: string[] = []): Child<M> {
@@ -31,6 +44,20 @@ export function startChild<M>(script: string, args: string[], nodeArgs: string[]
     proc.once('exit', (code, signal) => reject(new Error(`bench/${script} exited (code ${code}, signal ${signal}) before reporting`)));
   });
   ready.catch(() => undefined);
+  let nextCall = 0;
+  const pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
+  proc.on('message', (m) => {
+    if (!isAnswer(m)) return;
+    const p = pending.get(m.callId);
+    if (!p) return;
+    pending.delete(m.callId);
+    if (m.ok) p.resolve(m.result);
+    else p.reject(new Error(`bench/${script}: ${m.error}`));
+  });
+  proc.once('exit', (code, signal) => {
+    for (const p of pending.values()) p.reject(new Error(`bench/${script} exited (code ${code}, signal ${signal}) during a call`));
+    pending.clear();
+  });
   return {
     proc,
     ready,
@@ -43,7 +70,31 @@ export function startChild<M>(script: string, args: string[], nodeArgs: string[]
       await exited;
       clearTimeout(timer);
     },
+    call<R>(message: Record<string, unknown>): Promise<R> {
+      const callId = ++nextCall;
+      return new Promise<R>((resolve, reject) => {
+        pending.set(callId, { resolve: resolve as (v: unknown) => void, reject });
+        proc.send({ ...message, callId }, (err) => {
+          if (err) {
+            pending.delete(callId);
+            reject(err);
+          }
+        });
+      });
+    },
   };
+}
+
+/** In a child: answers `Child.call` messages with `handler`'s result (or its error). */
+export function answerCalls(handler: (message: Record<string, unknown>) => Promise<unknown>): void {
+  process.on('message', (m) => {
+    if (typeof m !== 'object' || m === null || typeof (m as { callId?: unknown }).callId !== 'number') return;
+    const { callId, ...message } = m as Record<string, unknown> & { callId: number };
+    handler(message).then(
+      (result) => process.send?.({ callId, ok: true, result }),
+      (err: unknown) => process.send?.({ callId, ok: false, error: (err as Error)?.stack ?? String(err) }),
+    );
+  });
 }
 
 /** Kills every child still running (by its own handle); used on exit and on fatal errors. */

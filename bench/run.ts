@@ -9,17 +9,19 @@
  *        --cpu-prof-server (profile the real server under load; the figures are then not saved, as profiling slows it)
  * Summarize a profile with: node --import tsx bench/profile-summary.ts bench/.work/prof/<file>.cpuprofile
  */
-import autocannon from 'autocannon';
+import autocannon, { type Request as CannonRequest } from 'autocannon';
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, release, type as osType } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { killAllChildren, startChild } from './child.js';
+import { BENCH_REDIRECT_URI, BENCH_SCOPE, BenchAuthSetup, type MintedCode, type MintedRefreshToken } from './auth-setup.js';
+import { killAllChildren, startChild, type Child } from './child.js';
 import type { ImportResult } from './import.js';
 import { ensurePopulation, populationDir, WORK_DIR } from './population.js';
 import type { RecordedResponse } from './raw-server.js';
-import { renderDoc, type RunResult, type ScenarioResult } from './report.js';
+import { renderDoc, type RunResult, type ScenarioResult, type TokenFigures } from './report.js';
+import { DEMO_CLIENTS } from '../src/demo/auth-seed.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const RESULTS_DIR = join(ROOT, 'bench', 'results');
@@ -201,7 +203,7 @@ interface LoadResult {
   bytesPerSec: number;
 }
 
-async function load(port: number, requests: { method: 'GET'; path: string; headers: Record<string, string> }[], seconds: number): Promise<LoadResult> {
+async function load(port: number, requests: CannonRequest[], seconds: number): Promise<LoadResult> {
   const times: number[] = [];
   const instance = autocannon({
     url: `http://127.0.0.1:${port}`,
@@ -354,6 +356,10 @@ async function main(): Promise<RunResult> {
     if (otherCpu > 0.2) log(`warning: other processes used ${otherCpu.toFixed(2)} cores during ${s.key}; figures are disturbed`);
   }
   await real.stop();
+
+  // 7. The authorization server: token endpoint throughput, and the point read with real bearer tokens.
+  const auth = await authScenarios(dbFile, patients, recorded, shapes.read, rawPort, raw.proc.pid!);
+  scenarios.push(auth.scenario);
   await raw.stop();
 
   return {
@@ -365,9 +371,204 @@ async function main(): Promise<RunResult> {
       ? { resources: imported.resources, seconds: Math.round(imported.seconds * 100) / 100, perSecond: Math.round(imported.perSecond), otherCpuCores: importOtherCpu }
       : undefined,
     scenarios,
+    auth: auth.figures,
     idleRssMiB: Math.round(idleRssMiB * 10) / 10,
-    maxRssMiB: Math.round(maxRssMiB * 10) / 10,
+    maxRssMiB: Math.round(Math.max(maxRssMiB, auth.figures.maxRssMiB) * 10) / 10,
     totalSeconds: Math.round((Date.now() - started) / 100) / 10,
+  };
+}
+
+// ------------------------------------------------------------------------------------------ auth
+/**
+ * A rate well above what the token endpoint reaches here (two RS256 signatures per answer; ~1,300/s measured
+ * on 2 vCPUs, as WebCrypto signs on the libuv pool): sizes the warm-up queue, and is the measured queue's floor.
+ */
+const TOKEN_RATE_CEILING = 5000;
+/** The main run's queue holds this many times what the warm-up rate predicts. */
+const TOKEN_QUEUE_HEADROOM = 3;
+
+/**
+ * Loads the token endpoint with requests that each carry a different code or refresh token: bodies come
+ * from a queue, one per request, through autocannon's `setupRequest` (called once per request built, per
+ * connection). A queue that runs dry sends an unsupported grant type, so the run fails (a 400) instead of
+ * reusing a code — which would also revoke its grant.
+ */
+async function tokenLoad(port: number, tokenPath: string, bodies: string[], seconds: number, what: string): Promise<LoadResult & { used: number }> {
+  let next = 0;
+  let exhausted = false;
+  let firstError: string | undefined;
+  let checked = false;
+  const request: CannonRequest = {
+    method: 'POST',
+    path: tokenPath,
+    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: BASIC_AUTH },
+    setupRequest: (req) => {
+      if (next < bodies.length) return { ...req, body: bodies[next++] };
+      exhausted = true;
+      return { ...req, body: 'grant_type=bench_queue_exhausted' };
+    },
+    onResponse: (status, body) => {
+      if (status !== 200) {
+        firstError ??= `${status} ${String(body).slice(0, 300)}`;
+        return;
+      }
+      if (!checked) {
+        checked = true;
+        const missing = tokenAnswerProblem(String(body));
+        if (missing) firstError ??= `a 200 answer ${missing}`;
+      }
+    },
+  };
+  const r = await load(port, [request], seconds);
+  if (exhausted) fail(`${what}: the queue of ${bodies.length} single-use values ran dry; raise TOKEN_QUEUE_HEADROOM`);
+  if (r.non2xx || r.errors || r.timeouts || firstError) {
+    failing = true;
+    fail(`${what}: ${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts (status codes ${JSON.stringify(r.statusCodes)}); first problem: ${firstError ?? 'none recorded'}`);
+  }
+  if (r.total === 0) fail(`${what}: no successful responses`);
+  return { ...r, used: next };
+}
+
+const BASIC_AUTH = `Basic ${Buffer.from(`${encodeURIComponent(DEMO_CLIENTS.confidential.clientId)}:${encodeURIComponent(DEMO_CLIENTS.confidential.secret)}`).toString('base64')}`;
+
+/** What is wrong with a token answer for BENCH_SCOPE, or undefined when it has everything. */
+function tokenAnswerProblem(body: string, patient?: string): string | undefined {
+  let a: Record<string, unknown>;
+  try {
+    a = JSON.parse(body) as Record<string, unknown>;
+  } catch {
+    return 'is not JSON';
+  }
+  for (const k of ['access_token', 'id_token', 'refresh_token', 'patient']) if (typeof a[k] !== 'string') return `has no ${k}`;
+  if (a.token_type !== 'Bearer') return `has token_type ${String(a.token_type)}`;
+  if (patient !== undefined && a.patient !== patient) return `is for patient ${String(a.patient)}, expected ${patient}`;
+  return undefined;
+}
+
+const codeBody = (c: MintedCode) =>
+  new URLSearchParams({ grant_type: 'authorization_code', code: c.code, redirect_uri: BENCH_REDIRECT_URI, code_verifier: c.verifier }).toString();
+const refreshBody = (t: MintedRefreshToken) => new URLSearchParams({ grant_type: 'refresh_token', refresh_token: t.token }).toString();
+
+async function authScenarios(
+  dbFile: string,
+  patients: string[],
+  recorded: Record<string, RecordedResponse>,
+  readShape: { meanBytes: number; meanEntries: number },
+  rawPort: number,
+  rawPid: number,
+): Promise<{ scenario: ScenarioResult; figures: NonNullable<RunResult['auth']> }> {
+  const server: Child<{ port: number }> = startChild<{ port: number }>('server.ts', [dbFile, '--auth']);
+  const { port } = await server.ready;
+  const pid = server.proc.pid!;
+  log(`real server with the authorization server (bearer tokens) on 127.0.0.1:${port} (pid ${pid})`);
+  // Bench grants are written from here into the same file, so the server's RSS reflects serving only.
+  const setup = new BenchAuthSetup(dbFile);
+  const base = `http://127.0.0.1:${port}`;
+  const smart = (await (await fetch(`${base}${FHIR}/.well-known/smart-configuration`)).json()) as { token_endpoint?: string };
+  if (!smart.token_endpoint) fail('the SMART configuration has no token_endpoint');
+  const tokenUrl = new URL(smart.token_endpoint!);
+  if (tokenUrl.origin !== base) fail(`the token endpoint ${tokenUrl.href} is not on the server's own origin ${base}`);
+  const tokenPath = tokenUrl.pathname;
+  await setup.account(patients);
+
+  // One access token per patient, from codes exchanged one by one (and checked answer by answer).
+  const primeCodes = await setup.codes(patients.length, patients, 60_000);
+  const accessTokens = new Map<string, string>();
+  for (const c of primeCodes) {
+    const res = await fetch(`${base}${tokenPath}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: BASIC_AUTH },
+      body: codeBody(c),
+    });
+    const body = await res.text();
+    if (res.status !== 200) fail(`code exchange for ${c.patient} answered ${res.status}: ${body.slice(0, 300)}`);
+    const problem = tokenAnswerProblem(body, c.patient);
+    if (problem) fail(`the token answer for ${c.patient} ${problem}`);
+    accessTokens.set(c.patient, (JSON.parse(body) as { access_token: string }).access_token);
+  }
+  // The authenticated read answers exactly the bytes the raw server has for the URL; a token reads only its own patient.
+  for (const p of patients) {
+    const path = `${FHIR}/Patient/${p}`;
+    const res = await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${accessTokens.get(p)}` } });
+    const body = await res.text();
+    if (res.status !== 200) fail(`${path} with a bearer token answered ${res.status}: ${body.slice(0, 300)}`);
+    if (body !== recorded[path]?.body) fail(`${path} with a bearer token answered other bytes than the raw baseline serves`);
+  }
+  if (patients.length >= 2) {
+    const other = await fetch(`${base}${FHIR}/Patient/${patients[1]}`, { headers: { authorization: `Bearer ${accessTokens.get(patients[0])}` } });
+    await other.arrayBuffer();
+    if (other.status === 200) fail(`a token for patient ${patients[0]} read Patient/${patients[1]}`);
+  }
+  const anon = await fetch(`${base}${FHIR}/Patient/${patients[0]}`);
+  await anon.arrayBuffer();
+  if (anon.status !== 401) fail(`a read without a bearer token answered ${anon.status}, expected 401`);
+
+  const rss = sampleRss(pid);
+  const figures = (r: LoadResult & { used: number }, minted: number, otherCpu: number): TokenFigures => ({
+    ...pick(r),
+    minted,
+    used: r.used,
+    otherCpuCores: Math.round(otherCpu * 100) / 100,
+  });
+
+  // (f) and (g): warm-up on a queue sized for any plausible rate, then a queue sized from the warm-up rate.
+  const tokenRun = async (what: string, mint: (n: number, ttlMs: number) => Promise<string[]>): Promise<TokenFigures> => {
+    let expected = TOKEN_RATE_CEILING;
+    if (WARMUP) {
+      const warm = await tokenLoad(port, tokenPath, await mint(WARMUP * TOKEN_RATE_CEILING + 500, (WARMUP + 60) * 1000), WARMUP, `${what} (warm-up)`);
+      expected = Math.max(warm.reqPerSec, 100);
+    }
+    // A cold warm-up can undershoot the steady rate a lot (it did by 3×): never size below the ceiling.
+    const n = Math.ceil(Math.max(expected * TOKEN_QUEUE_HEADROOM, TOKEN_RATE_CEILING) * DURATION) + 4 * CONNECTIONS;
+    const t0 = performance.now();
+    const bodies = await mint(n, (DURATION + 60) * 1000);
+    log(`${what}: ${n} single-use values written in ${((performance.now() - t0) / 1000).toFixed(1)} s; ${DURATION} s × ${CONNECTIONS} connections`);
+    const foreign = foreignCpu([pid, rawPid]);
+    const r = await tokenLoad(port, tokenPath, bodies, DURATION, what);
+    const otherCpu = foreign.stop();
+    if (otherCpu > 0.2) log(`warning: other processes used ${otherCpu.toFixed(2)} cores during ${what}; figures are disturbed`);
+    return figures(r, n, otherCpu);
+  };
+  const codeExchange = await tokenRun('code exchange', async (n, ttlMs) =>
+    (await setup.codes(n, patients, ttlMs)).map(codeBody),
+  );
+  const refresh = await tokenRun('refresh', async (n) => (await setup.refreshTokens(n, patients)).map(refreshBody));
+
+  // (h): the point read with bearer tokens, against the raw server on the same URLs.
+  const requests: CannonRequest[] = patients.map((p) => ({ method: 'GET', path: `${FHIR}/Patient/${p}`, headers: { authorization: `Bearer ${accessTokens.get(p)}` } }));
+  const results: Record<'real' | 'raw', LoadResult> = {} as never;
+  let otherCpu = 0;
+  for (const [which, p] of [['real', port], ['raw', rawPort]] as const) {
+    if (WARMUP) await load(p, requests, WARMUP);
+    log(`read-bearer / ${which}: ${DURATION} s × ${CONNECTIONS} connections`);
+    const foreign = foreignCpu([pid, rawPid]);
+    results[which] = await load(p, requests, DURATION);
+    otherCpu = Math.max(otherCpu, foreign.stop());
+    const r = results[which];
+    if (r.non2xx || r.errors || r.timeouts) {
+      failing = true;
+      fail(`read-bearer / ${which}: ${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts (status codes ${JSON.stringify(r.statusCodes)})`);
+    }
+    if (r.total === 0) fail(`read-bearer / ${which}: no successful responses`);
+  }
+  if (otherCpu > 0.2) log(`warning: other processes used ${otherCpu.toFixed(2)} cores during read-bearer; figures are disturbed`);
+  const maxRssMiB = rss.stop();
+  await server.stop();
+  await setup.close();
+  return {
+    scenario: {
+      key: 'read-bearer',
+      title: 'GET Patient/{id} with Authorization: Bearer (real token resolver)',
+      search: false,
+      meanBytes: Math.round(readShape.meanBytes),
+      meanEntries: Math.round(readShape.meanEntries * 10) / 10,
+      real: pick(results.real),
+      raw: pick(results.raw),
+      ratio: results.real.reqPerSec / results.raw.reqPerSec,
+      maxRssMiB: Math.round(maxRssMiB * 10) / 10,
+      otherCpuCores: Math.round(otherCpu * 100) / 100,
+    },
+    figures: { scope: BENCH_SCOPE, codeExchange, refresh, maxRssMiB: Math.round(maxRssMiB * 10) / 10 },
   };
 }
 

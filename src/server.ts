@@ -15,6 +15,14 @@ import { operationOutcome } from './fhir/outcome.js';
 import { FHIR_JSON, sendFhirError } from './fhir/routes.js';
 import type { Store } from './store/types.js';
 import { createAuthServer, type AuthServer } from './auth/index.js';
+import { registerDeveloperRoutes } from './admin/developer-pages.js';
+import { AccountsAdmin } from './admin/accounts.js';
+import { registerPasswordRoutes } from './admin/password-pages.js';
+import { RateLimiter, rateLimitedResolver, registerRateLimits } from './admin/rate-limit.js';
+import { RateLimitStore } from './store/rate-limits.js';
+import { AuditTrail, auditClaimsOf, registerFhirAudit } from './admin/audit.js';
+import { registerAccountPage, type AccountPageDeps } from './admin/account-page.js';
+import { accountHistory } from './admin/account-history.js';
 import type { PatientSummary } from './auth/flow.js';
 import { systemAccess } from './fhir/access.js';
 
@@ -26,6 +34,8 @@ export interface ServerOptions {
   /** For private_key_jwt clients' JWKS URLs (tests inject one). */
   fetch?: typeof fetch;
   demoNote?: string;
+  /** Replaces parts of the /account page's wiring (tests inject its history and event sink). */
+  accountPage?: Partial<Pick<AccountPageDeps, 'history' | 'onEvent' | 'lookupPatients'>>;
   registry?: SearchParameterRegistry;
   /** pino logger options or false; defaults to the settings' level. */
   logger?: boolean | Record<string, unknown>;
@@ -55,6 +65,7 @@ function patientLookup(service: FhirService) {
 export interface BuiltServer {
   app: FastifyInstance;
   auth: AuthServer;
+  audit: AuditTrail;
 }
 
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
@@ -81,7 +92,8 @@ export async function buildServerWithAuth(options: ServerOptions): Promise<Built
             ...(typeof options.logger === 'object' ? options.logger : {}),
           },
     bodyLimit: settings.maxBodyBytes,
-    trustProxy: true,
+    // X-Forwarded-For is believed only from the configured proxies (rate limits and audit use the address).
+    trustProxy: settings.trustProxy,
     routerOptions: { maxParamLength: 200 },
     // Errors raised by the router before any route runs (an over-long path segment, a malformed URL)
     // still get the protocol's own answer.
@@ -118,7 +130,10 @@ export async function buildServerWithAuth(options: ServerOptions): Promise<Built
     }
   });
 
+  const audit = new AuditTrail(store.sql, { observer: settings.fhirBaseUrl });
+  app.addHook('onClose', async () => audit.close());
   const auth = await createAuthServer({
+    audit,
     settings,
     store,
     registry,
@@ -129,10 +144,36 @@ export async function buildServerWithAuth(options: ServerOptions): Promise<Built
     fetch: options.fetch,
   });
   await auth.register(app);
+  await registerDeveloperRoutes(app, { store, authStore: auth.authStore, publicUrl: settings.publicUrl, practiceName: settings.practiceName });
+  const accounts = new AccountsAdmin({ store, authStore: auth.authStore, registry, publicUrl: settings.publicUrl });
+  await registerPasswordRoutes(app, { accounts, practiceName: settings.practiceName, secureCookies: settings.publicUrl.startsWith('https:') });
+  await registerAccountPage(app, {
+    authStore: auth.authStore,
+    tokens: auth.tokens,
+    practiceName: settings.practiceName,
+    secureCookies: settings.publicUrl.startsWith('https:'),
+    csrfSecret: auth.csrfSecret,
+    lookupPatients: patientLookup(service),
+    history: accountHistory(audit.store),
+    demoNote: options.demoNote,
+    registry,
+    onEvent: (e) =>
+      audit.record({
+        category: 'auth',
+        action: e.type,
+        outcome: e.type === 'sign-in-failed' ? 'failure' : 'success',
+        username: e.username,
+        clientId: e.clientId,
+        patientId: e.patientId,
+        source: e.sourceAddress,
+        detail: e.grantIds?.join(' '),
+      }),
+    ...options.accountPage,
+  });
   // Browser apps call the FHIR API from other origins with a bearer token (no cookies).
   app.addHook('onRequest', async (request, reply) => {
     if (!request.url.startsWith(FHIR_BASE_PATH)) return;
-    reply.header('access-control-allow-origin', '*').header('access-control-expose-headers', 'ETag, Last-Modified, Location, WWW-Authenticate');
+    reply.header('access-control-allow-origin', '*').header('access-control-expose-headers', 'ETag, Last-Modified, Location, Retry-After, WWW-Authenticate');
     if (request.method === 'OPTIONS') {
       return reply
         .code(204)
@@ -142,6 +183,15 @@ export async function buildServerWithAuth(options: ServerOptions): Promise<Built
         .send();
     }
   });
-  await app.register(fhirRoutes, { prefix: FHIR_BASE_PATH, service, resolveAccess: options.resolveAccess ?? auth.resolveAccess });
-  return { app, auth };
+  const limiter = new RateLimiter({
+    store: new RateLimitStore(store.sql),
+    limits: { api: settings.rateLimitApi, auth: settings.rateLimitAuth },
+    onError: (err) => app.log.warn({ err }, 'rate-limit store unavailable; allowing requests'),
+  });
+  registerRateLimits(app, limiter, { fhirBasePath: FHIR_BASE_PATH, authBasePath: `/auth/realms/${settings.realm}`, practiceName: settings.practiceName });
+  const resolveAccess = options.resolveAccess ?? rateLimitedResolver(auth.resolveAccess, limiter);
+  // Every FHIR interaction is on the audit trail before its answer leaves (durable when acknowledged).
+  registerFhirAudit(app, audit, FHIR_BASE_PATH, auditClaimsOf);
+  await app.register(fhirRoutes, { prefix: FHIR_BASE_PATH, service, resolveAccess });
+  return { app, auth, audit };
 }

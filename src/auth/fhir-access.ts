@@ -9,6 +9,7 @@ import { fhirError } from '../fhir/errors.js';
 import type { AccessResolver } from '../fhir/routes.js';
 import type { SearchParameterRegistry } from '../fhir/search/registry.js';
 import { grantsFromScopes, parseScopes } from './scopes.js';
+import { stashAuditClaims } from '../admin/audit.js';
 import { TokenInvalidError, type AccessClaims, type TokenService } from './tokens.js';
 
 const MAX_CACHED = 20_000;
@@ -37,6 +38,7 @@ export function bearerAccessResolver(tokens: TokenService, registry: SearchParam
     let claims: AccessClaims;
     try {
       claims = await tokens.verifyAccessToken(m[1]);
+      stashAuditClaims(request, claims);
     } catch (err) {
       if (err instanceof TokenInvalidError) throw unauthorized(err.message, 'invalid_token');
       throw err;

@@ -21,6 +21,7 @@ import { describeScope, formatScopes, isSubset, parseScopes } from './scopes.js'
 import { renderConsent, renderErrorPage, renderPatientPicker, renderSignIn, type ConsentScope } from './screens/index.js';
 import { hashToken } from './secrets.js';
 import type { SearchParameterRegistry } from '../fhir/search/registry.js';
+import type { AuditTrail } from '../admin/audit.js';
 
 const TX_TTL_MS = 30 * 60_000;
 const SESSION_TTL_MS = 8 * 3600_000;
@@ -53,6 +54,7 @@ export interface FlowOptions {
   csrfSecret: Buffer;
   demoNote?: string;
   lookupPatients(ids: string[]): Promise<PatientSummary[]>;
+  audit: AuditTrail;
   now?: () => number;
 }
 
@@ -213,11 +215,26 @@ export function registerFlowRoutes(app: FastifyInstance, o: FlowOptions): void {
     const ok = await verifyPassword(password, account ? account.passwordHash : await decoyHash());
     const blocked = !!account && (account.lockedUntil > t || account.status !== 'active');
     if (!account || !ok || blocked) {
-      if (account && !blocked) await o.authStore.recordFailedLogin(account.username, (n) => lockoutWait(n), t);
-      request.log.info({ event: 'sign-in-failed' }, 'sign-in failed');
+      let failures = 0;
+      if (account && !blocked) failures = await o.authStore.recordFailedLogin(account.username, (n) => lockoutWait(n), t);
+      // Only a name that is an account is recorded: a password typed into the username box must not be.
+      const who = account ? { username: account.username, personId: account.personId } : {};
+      await o.audit.record({ category: 'auth', action: 'sign-in-failed', outcome: 'failure', status: 401, clientId: tx.clientId, source: request.ip, ...who });
+      if (failures > 0 && lockoutWait(failures) > 0) {
+        await o.audit.record({
+          category: 'auth',
+          action: 'lockout',
+          outcome: 'failure',
+          clientId: tx.clientId,
+          source: request.ip,
+          ...who,
+          detail: `waiting ${Math.round(lockoutWait(failures) / 1000)} s after ${failures} failed sign-ins`,
+        });
+      }
       return showSignIn(request, reply, txId, tx, 401, SIGN_IN_FAILED, username);
     }
     await o.authStore.recordSuccessfulLogin(account.username);
+    await o.audit.record({ category: 'auth', action: 'sign-in', outcome: 'success', clientId: tx.clientId, username: account.username, personId: account.personId, source: request.ip });
     const sid = randomBytes(32).toString('base64url');
     await o.authStore.putSession(hashToken(sid), account.username, t, t + SESSION_TTL_MS);
     setCookie(reply, SESSION_COOKIE, sid, { secure: o.secureCookies, maxAgeSeconds: SESSION_TTL_MS / 1000 });
@@ -323,7 +340,11 @@ export function registerFlowRoutes(app: FastifyInstance, o: FlowOptions): void {
     const account = await accountOf(tx);
     if (!account || !tx.patientId || !tx.offered) return next(reply, txId, tx);
     await o.authStore.deleteAuthRequest(txId);
-    if (form.get('decision') !== 'allow') return redirectError(reply, tx, 'access_denied', 'The patient did not allow access');
+    const consent = { category: 'auth' as const, action: 'consent', clientId: tx.clientId, username: account.username, personId: account.personId, patientId: tx.patientId, source: request.ip };
+    if (form.get('decision') !== 'allow') {
+      await o.audit.record({ ...consent, outcome: 'failure', detail: 'denied' });
+      return redirectError(reply, tx, 'access_denied', 'The patient did not allow access');
+    }
     const requested = new Set(formatScopes(parseScopes(tx.scope, o.registry)).split(' '));
     const granted: string[] = [];
     for (const scope of form.getAll('scope')) {
@@ -333,11 +354,15 @@ export function registerFlowRoutes(app: FastifyInstance, o: FlowOptions): void {
       else granted.push(scope);
     }
     const grantedScopes = parseScopes(granted.join(' '), o.registry);
-    if (!grantedScopes.resource.length) return redirectError(reply, tx, 'access_denied', 'The patient did not allow access to any records');
+    if (!grantedScopes.resource.length) {
+      await o.audit.record({ ...consent, outcome: 'failure', detail: 'nothing ticked' });
+      return redirectError(reply, tx, 'access_denied', 'The patient did not allow access to any records');
+    }
     const grantId = randomBytes(16).toString('base64url');
     const scope = formatScopes(grantedScopes);
     const t = now();
     await o.authStore.createGrant({ grantId, clientId: tx.clientId, username: account.username, patientId: tx.patientId, scope, createdAt: t, lastUsedAt: null, revokedAt: null });
+    await o.audit.record({ ...consent, outcome: 'success', detail: `granted: ${scope}` });
     const code = randomBytes(32).toString('base64url');
     await o.authStore.putCode(
       hashToken(code),

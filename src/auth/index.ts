@@ -9,6 +9,7 @@ import { FHIR_BASE_PATH, type Settings } from '../config/index.js';
 import type { AccessResolver } from '../fhir/routes.js';
 import type { SearchParameterRegistry } from '../fhir/search/registry.js';
 import { AuthStore } from '../store/auth.js';
+import type { AuditTrail } from '../admin/audit.js';
 import type { Store } from '../store/types.js';
 import { ClientAuthenticator } from './client-auth.js';
 import { endpointsFor, openidConfiguration, smartConfiguration, type Endpoints } from './discovery.js';
@@ -20,6 +21,8 @@ import { registerTokenRoutes } from './token-endpoint.js';
 import { TokenService } from './tokens.js';
 
 export interface AuthServerOptions {
+  /** Sign-ins, consents and token events are recorded here before they are answered. */
+  audit: AuditTrail;
   settings: Settings;
   store: Store;
   registry: SearchParameterRegistry;
@@ -32,6 +35,8 @@ export interface AuthServerOptions {
 
 export interface AuthServer {
   authStore: AuthStore;
+  /** Signs the CSRF tokens of every form the server renders. */
+  csrfSecret: Buffer;
   keys: KeyRing;
   tokens: TokenService;
   endpoints: Endpoints;
@@ -62,6 +67,7 @@ export async function createAuthServer(o: AuthServerOptions): Promise<AuthServer
 
   return {
     authStore,
+    csrfSecret,
     keys,
     tokens,
     endpoints,
@@ -122,6 +128,7 @@ export async function createAuthServer(o: AuthServerOptions): Promise<AuthServer
           csrfSecret,
           demoNote: o.demoNote,
           lookupPatients: o.lookupPatients,
+          audit: o.audit,
         });
         registerTokenRoutes(scope, {
           authStore,
@@ -135,6 +142,7 @@ export async function createAuthServer(o: AuthServerOptions): Promise<AuthServer
           smartStyleUrl,
           offlineRefreshTtlSeconds: settings.offlineRefreshTtlSeconds,
           onlineRefreshTtlSeconds: settings.onlineRefreshTtlSeconds,
+          audit: o.audit,
         });
       });
     },

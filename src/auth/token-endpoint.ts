@@ -13,6 +13,7 @@ import { formBody } from './http.js';
 import { formatScopes, isSubset, parseScopes } from './scopes.js';
 import { hashToken } from './secrets.js';
 import { TokenInvalidError, type TokenService } from './tokens.js';
+import type { AuditInput, AuditTrail } from '../admin/audit.js';
 
 const VERIFIER_RE = /^[A-Za-z0-9\-._~]{43,128}$/;
 
@@ -28,6 +29,7 @@ export interface TokenEndpointOptions {
   smartStyleUrl: string;
   offlineRefreshTtlSeconds: number;
   onlineRefreshTtlSeconds: number;
+  audit: AuditTrail;
   now?: () => number;
 }
 
@@ -118,19 +120,42 @@ export function registerTokenRoutes(app: FastifyInstance, o: TokenEndpointOption
       subscription_type: 'PATIENT_ACCESS',
     });
     await o.authStore.touchGrant(grant.grantId, t);
-    return body;
+    return { body, jti: claims.jti, account };
+  };
+
+  /** Records a token-side event; failures name the OAuth error, never a secret. */
+  const record = (request: FastifyRequest, e: Omit<AuditInput, 'category' | 'source'>) =>
+    o.audit.record({ category: 'auth', source: request.ip, ...e });
+  const recordFailure = (request: FastifyRequest, action: string, err: unknown) => {
+    if (err instanceof ClientAuthError || err instanceof OAuthError) {
+      return record(request, { action, outcome: 'failure', status: err.status, detail: `${err.error}: ${err.message}` });
+    }
+    return undefined;
   };
 
   app.post(`${p}/token`, async (request, reply) => {
+    const form = formBody(request);
+    const action = form.get('grant_type') === 'refresh_token' ? 'refresh' : 'token';
     try {
-      const form = formBody(request);
       const client = await authenticate(request, form);
       const grantType = form.get('grant_type');
-      if (grantType === 'authorization_code') return send(reply, 200, await codeGrant(client, form));
-      if (grantType === 'refresh_token') return send(reply, 200, await refreshGrant(client, form));
-      if (!grantType) throw new OAuthError('invalid_request', 'grant_type is required');
-      throw new OAuthError('unsupported_grant_type', 'Only authorization_code and refresh_token are supported');
+      let issued: Awaited<ReturnType<typeof issue>> & { grant: GrantRecord };
+      if (grantType === 'authorization_code') issued = await codeGrant(client, form);
+      else if (grantType === 'refresh_token') issued = await refreshGrant(client, form);
+      else if (!grantType) throw new OAuthError('invalid_request', 'grant_type is required');
+      else throw new OAuthError('unsupported_grant_type', 'Only authorization_code and refresh_token are supported');
+      await record(request, {
+        action,
+        outcome: 'success',
+        clientId: client.clientId,
+        patientId: issued.grant.patientId,
+        username: issued.grant.username,
+        personId: issued.account?.personId,
+        tokenJti: issued.jti,
+      });
+      return send(reply, 200, issued.body);
     } catch (err) {
+      await recordFailure(request, action, err);
       return sendError(reply, err);
     }
   });
@@ -159,7 +184,7 @@ export function registerTokenRoutes(app: FastifyInstance, o: TokenEndpointOption
     if (challenge !== data.codeChallenge) throw new OAuthError('invalid_grant', 'code_verifier does not match the code_challenge');
     const grant = await o.authStore.getGrant(use.grantId);
     if (!grant || grant.revokedAt !== null) throw new OAuthError('invalid_grant', 'The authorization has been revoked');
-    return issue(client, grant, grant.scope, { nonce: data.nonce, authTime: data.authTime });
+    return { ...(await issue(client, grant, grant.scope, { nonce: data.nonce, authTime: data.authTime })), grant };
   };
 
   const refreshGrant = async (client: ClientRecord, form: URLSearchParams) => {
@@ -190,16 +215,17 @@ export function registerTokenRoutes(app: FastifyInstance, o: TokenEndpointOption
       }
       scope = formatScopes(requested);
     }
-    return issue(client, grant, scope, {});
+    return { ...(await issue(client, grant, scope, {})), grant };
   };
 
-  const withClient = (handler: (client: ClientRecord, form: URLSearchParams, reply: FastifyReply) => Promise<unknown>) =>
+  const withClient = (action: string, handler: (client: ClientRecord, form: URLSearchParams, reply: FastifyReply, request: FastifyRequest) => Promise<unknown>) =>
     async (request: FastifyRequest, reply: FastifyReply) => {
       try {
         const form = formBody(request);
         const client = await authenticate(request, form);
-        return await handler(client, form, reply);
+        return await handler(client, form, reply, request);
       } catch (err) {
+        await recordFailure(request, action, err);
         return sendError(reply, err);
       }
     };
@@ -225,12 +251,14 @@ export function registerTokenRoutes(app: FastifyInstance, o: TokenEndpointOption
 
   app.post(
     `${p}/token/introspect`,
-    withClient(async (client, form, reply) => {
+    withClient('introspect', async (client, form, reply, request) => {
       const token = form.get('token');
       if (!token) throw new OAuthError('invalid_request', 'token is required');
       const found = await grantOfToken(token);
       // A client learns only about its own tokens.
-      if (!found || found.grant.clientId !== client.clientId) return send(reply, 200, { active: false });
+      const active = !!found && found.grant.clientId === client.clientId;
+      await record(request, { action: 'introspect', outcome: 'success', clientId: client.clientId, patientId: active ? found.grant.patientId : undefined, detail: `active=${active}` });
+      if (!found || !active) return send(reply, 200, { active: false });
       const account = await o.authStore.getAccount(found.grant.username);
       return send(reply, 200, {
         active: true,
@@ -248,14 +276,16 @@ export function registerTokenRoutes(app: FastifyInstance, o: TokenEndpointOption
 
   app.post(
     `${p}/revoke`,
-    withClient(async (client, form, reply) => {
+    withClient('revoke', async (client, form, reply, request) => {
       const token = form.get('token');
       if (!token) throw new OAuthError('invalid_request', 'token is required');
       const found = await grantOfToken(token);
-      if (found && found.grant.clientId === client.clientId) {
+      const own = !!found && found.grant.clientId === client.clientId;
+      if (own) {
         await o.authStore.revokeGrant(found.grant.grantId, now());
         o.tokens.clearRevocationCache();
       }
+      await record(request, { action: 'revoke', outcome: 'success', clientId: client.clientId, patientId: own ? found.grant.patientId : undefined, detail: own ? 'revoked' : 'not a token of this client' });
       // RFC 7009 §2.2: the answer is the same whether or not the token was valid.
       return send(reply, 200, {});
     }),

@@ -53,6 +53,116 @@ const COMMANDS: Record<string, Command> = {
       return runGenerate(patients, seed, values.out);
     },
   },
+  accounts: {
+    summary: 'patient logins: create, link, unlink, reset-password, lock, unlock, list, show',
+    usage:
+      'patient-access accounts create --username NAME --patient ID [--dependent ID]… [--password-stdin] | link|unlink USERNAME PATIENT | reset-password USERNAME [--password-stdin] | lock|unlock USERNAME | list [--json] | show USERNAME [--json]',
+    options: {
+      username: { type: 'string' },
+      patient: { type: 'string' },
+      dependent: { type: 'string', multiple: true },
+      'password-stdin': { type: 'boolean' },
+      json: { type: 'boolean' },
+    },
+    allowPositionals: true,
+    async run({ values, positionals }, settings) {
+      const { runAccounts } = await import('./accounts.js');
+      return runAccounts(settings(), positionals, values as import('./accounts.js').AccountsValues, process.stdin);
+    },
+  },
+  audit: {
+    summary: 'the audit trail: a table, --json rows, or --ndjson AuditEvents (an export)',
+    usage: 'patient-access audit [--patient ID] [--client ID] [--since ISO] [--ndjson] [--json]',
+    options: { patient: { type: 'string' }, client: { type: 'string' }, since: { type: 'string' }, ndjson: { type: 'boolean' }, json: { type: 'boolean' } },
+    allowPositionals: false,
+    async run({ values }, settings) {
+      const { runAudit } = await import('./audit.js');
+      return runAudit(settings(), values as { patient?: string; client?: string; since?: string; ndjson?: boolean; json?: boolean });
+    },
+  },
+  clients: {
+    summary: 'app upkeep: list, show, approve REF, reject REF, disable ID, enable ID, rotate-secret ID, set-redirects ID URL…',
+    usage:
+      'patient-access clients list|show ID|approve REF|reject REF [--note TEXT]|disable ID|enable ID|rotate-secret ID|set-redirects ID URL… [--json] [--pending]',
+    options: { json: { type: 'boolean' }, note: { type: 'string' }, pending: { type: 'boolean' } },
+    allowPositionals: true,
+    async run({ values, positionals }, settings) {
+      const { runClients } = await import('./clients.js');
+      return runClients(settings(), positionals, values as { json?: boolean; note?: string; pending?: boolean });
+    },
+  },
+  connect: {
+    summary: 'connect an app to a SMART server: sign in in the browser, then save the tokens (0600) for fetch',
+    usage:
+      'patient-access connect --fhir-base URL --client-id ID [--client-secret-stdin] [--scope "S …"] [--redirect-uri URI] [--paste] [--open] [--token-file FILE] [--private-key JWK_FILE]',
+    options: {
+      'fhir-base': { type: 'string' },
+      'client-id': { type: 'string' },
+      'client-secret-stdin': { type: 'boolean' },
+      scope: { type: 'string' },
+      'redirect-uri': { type: 'string' },
+      paste: { type: 'boolean' },
+      open: { type: 'boolean' },
+      'token-file': { type: 'string' },
+      'private-key': { type: 'string' },
+      'authorize-endpoint': { type: 'string' },
+      'token-endpoint': { type: 'string' },
+    },
+    allowPositionals: false,
+    async run({ values }) {
+      const fhirBase = values['fhir-base'];
+      const clientId = values['client-id'];
+      if (typeof fhirBase !== 'string' || !fhirBase) throw new UsageError('connect needs --fhir-base URL (e.g. http://localhost:8080/api/fhir/r4)');
+      if (typeof clientId !== 'string' || !clientId) throw new UsageError('connect needs --client-id ID');
+      const { runConnect } = await import('./connect.js');
+      return runConnect({
+        fhirBase,
+        clientId,
+        clientSecretStdin: values['client-secret-stdin'] === true,
+        scope: values.scope as string | undefined,
+        redirectUri: values['redirect-uri'] as string | undefined,
+        paste: values.paste === true,
+        open: values.open === true,
+        tokenFile: values['token-file'] as string | undefined,
+        privateKeyFile: values['private-key'] as string | undefined,
+        authorizeEndpoint: values['authorize-endpoint'] as string | undefined,
+        tokenEndpoint: values['token-endpoint'] as string | undefined,
+      });
+    },
+  },
+  fetch: {
+    summary: "download the connected patient's whole record as NDJSON or a Bundle, optionally an HTML summary",
+    usage: 'patient-access fetch --fhir-base URL --client-id ID (--out DIR | --bundle FILE) [--since ISO] [--html FILE] [--token-file FILE]',
+    options: {
+      'fhir-base': { type: 'string' },
+      'client-id': { type: 'string' },
+      out: { type: 'string' },
+      bundle: { type: 'string' },
+      since: { type: 'string' },
+      html: { type: 'string' },
+      'token-file': { type: 'string' },
+    },
+    allowPositionals: false,
+    async run({ values }) {
+      const fhirBase = values['fhir-base'];
+      const clientId = values['client-id'];
+      if (typeof fhirBase !== 'string' || !fhirBase) throw new UsageError('fetch needs --fhir-base URL (e.g. http://localhost:8080/api/fhir/r4)');
+      if (typeof clientId !== 'string' || !clientId) throw new UsageError('fetch needs --client-id ID');
+      const out = values.out as string | undefined;
+      const bundle = values.bundle as string | undefined;
+      if (!out === !bundle) throw new UsageError('fetch needs exactly one of --out DIR or --bundle FILE');
+      const { runFetch } = await import('./fetch.js');
+      return runFetch({
+        fhirBase,
+        clientId,
+        out,
+        bundle,
+        since: values.since as string | undefined,
+        html: values.html as string | undefined,
+        tokenFile: values['token-file'] as string | undefined,
+      });
+    },
+  },
   keys: {
     summary: 'keys rotate: make a new signing key; the old one keeps verifying until its tokens expire',
     usage: 'patient-access keys rotate',

@@ -19,7 +19,7 @@ export async function serve(base: Settings, port: string | undefined): Promise<n
   }
   const authStore = new AuthStore(store.sql);
   if (demo && !(await authStore.getClient(DEMO_CLIENTS.confidential.clientId))) {
-    await seedDemoAuth(authStore, settings.demoPassword);
+    await seedDemoAuth({ store, authStore, registry, password: settings.demoPassword, publicUrl: settings.publicUrl });
     process.stdout.write('Seeded the demo apps and logins.\n');
   }
   const demoNote = demo ? `Demo: sign in as ${DEMO_ACCOUNTS.map((a) => a.username).join(' or ')} with the demo password.` : undefined;

@@ -18,9 +18,10 @@ const EnvSchema = z.object({
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
     .optional(),
   REALM: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only').default('patient-access'),
-  DEMO_PASSWORD: z.string().min(8).default('Demo-Passw0rd!'),
+  DEMO_PASSWORD: z.string().min(10, 'must be at least 10 characters').default('Demo-Passw0rd!'),
   NODE_ENV: z.string().default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  TRUST_PROXY: z.string().min(1).default('loopback'),
   RATE_LIMIT_API: z.coerce.number().int().min(0).default(600),
   RATE_LIMIT_AUTH: z.coerce.number().int().min(0).default(60),
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(16 * 1024 * 1024),
@@ -44,6 +45,8 @@ export interface Settings {
   readonly demoPassword: string;
   readonly production: boolean;
   readonly logLevel: string;
+  /** Which proxies' X-Forwarded-For to believe: `loopback` (default), `true`, `false`, or addresses/CIDRs. */
+  readonly trustProxy: boolean | string | string[];
   readonly rateLimitApi: number;
   readonly rateLimitAuth: number;
   readonly maxBodyBytes: number;
@@ -59,6 +62,12 @@ export interface Settings {
 }
 
 export const FHIR_BASE_PATH = '/api/fhir/r4';
+
+function parseTrustProxy(value: string): boolean | string | string[] {
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  return value.includes(',') ? value.split(',').map((v) => v.trim()) : value;
+}
 
 /** Thrown when the environment holds a value that cannot be used; the message names the variable. */
 export class ConfigError extends Error {
@@ -97,6 +106,7 @@ export function loadSettings(
     demoPassword: e.DEMO_PASSWORD,
     production: e.NODE_ENV === 'production',
     logLevel: e.LOG_LEVEL,
+    trustProxy: parseTrustProxy(e.TRUST_PROXY),
     rateLimitApi: e.RATE_LIMIT_API,
     rateLimitAuth: e.RATE_LIMIT_AUTH,
     maxBodyBytes: e.MAX_BODY_BYTES,

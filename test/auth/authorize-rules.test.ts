@@ -29,7 +29,6 @@ import { seedDemoPractice } from '../../src/demo/seed.js';
 import { loadSettings } from '../../src/config/index.js';
 import { defaultRegistry } from '../../src/fhir/search/registry.js';
 import { buildServerWithAuth } from '../../src/server.js';
-import { AuthStore } from '../../src/store/auth.js';
 import { hashToken } from '../../src/auth/secrets.js';
 
 const CONFIDENTIAL = DEMO_CLIENTS.confidential.clientId;
@@ -530,7 +529,7 @@ describe('logs at trace level carry no secret', () => {
       ...NO_LIMITS,
     } as NodeJS.ProcessEnv);
     await seedDemoPractice(fx.store, defaultRegistry(), { production: false });
-    await seedDemoAuth(new AuthStore(fx.store.sql), DEMO_PASSWORD);
+    await seedDemoAuth({ store: fx.store, password: DEMO_PASSWORD });
     const stream = new Writable({
       write(chunk, _enc, done) {
         chunks.push(String(chunk));

@@ -10,7 +10,6 @@ import { seedDemoAuth, DEMO_CLIENTS } from '../../src/demo/auth-seed.js';
 import { seedDemoPractice } from '../../src/demo/seed.js';
 import { defaultRegistry } from '../../src/fhir/search/registry.js';
 import { buildServerWithAuth, type BuiltServer } from '../../src/server.js';
-import { AuthStore } from '../../src/store/auth.js';
 import type { StoreFixture } from './stores.js';
 
 export const DEMO_PASSWORD = 'Test-Passw0rd!';
@@ -42,11 +41,13 @@ export async function startAuthServer(fx: StoreFixture, env: Record<string, stri
     PUBLIC_URL: `http://127.0.0.1:${port}`,
     LOG_LEVEL: 'silent',
     DEMO_PASSWORD,
+    RATE_LIMIT_API: '0',
+    RATE_LIMIT_AUTH: '0',
     ...env,
   } as NodeJS.ProcessEnv);
   const registry = defaultRegistry();
   await seedDemoPractice(fx.store, registry, { production: false });
-  await seedDemoAuth(new AuthStore(fx.store.sql), DEMO_PASSWORD);
+  await seedDemoAuth({ store: fx.store, registry, password: DEMO_PASSWORD, publicUrl: settings.publicUrl });
   const built = await buildServerWithAuth({ settings, store: fx.store, logger: false, fetch: fetchImpl });
   await built.app.listen({ port, host: '127.0.0.1' });
   return {

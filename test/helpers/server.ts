@@ -28,7 +28,7 @@ export async function startServer(store: Store, contexts: Record<string, AccessC
       });
     });
   });
-  const settings = loadSettings({ PORT: String(probe), PUBLIC_URL: `http://127.0.0.1:${probe}`, LOG_LEVEL: 'silent' } as NodeJS.ProcessEnv);
+  const settings = loadSettings({ PORT: String(probe), PUBLIC_URL: `http://127.0.0.1:${probe}`, LOG_LEVEL: 'silent', RATE_LIMIT_API: '0', RATE_LIMIT_AUTH: '0' } as NodeJS.ProcessEnv);
   const app = await buildServer({
     settings,
     store,

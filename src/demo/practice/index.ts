@@ -1,50 +1,18 @@
 // The demo practice of SPEC §6: "Solana Beach Family Medicine" and the Smith family's records.
 // Hand-written, fixed ids, validated against US Core 6.1.0 by test/demo/practice.test.ts.
-import type { Person, Resource } from '@medplum/fhirtypes';
+import type { Resource } from '@medplum/fhirtypes';
 import { alexResources } from './alex.js';
 import { annaResources } from './anna.js';
 import { albuterolMedication, davidResources, phq2Questionnaire } from './david.js';
-import { FHIR_SD, SYS, ref } from './helpers.js';
-import { locations, organizations, practitionerRoles, practitioners, practiceRef } from './organization.js';
+import { locations, organizations, practitionerRoles, practitioners } from './organization.js';
 
 export const DEMO_PRACTICE = { name: 'Solana Beach Family Medicine', practiceId: '1673497', organizationId: '1673497' } as const;
 export const DEMO_PATIENTS = { david: '428946492', anna: '428946523', alex: '429119572' } as const;
+/**
+ * The demo logins' Person ids. The Person resources are not part of the practice data: the demo accounts
+ * make them (src/demo/auth-seed.ts, through the same code as `patient-access accounts create`).
+ */
 export const DEMO_PERSONS = { david: '4007449', anna: '4007450' } as const;
-
-function persons(): Person[] {
-  return [
-    {
-      resourceType: 'Person',
-      id: DEMO_PERSONS.david,
-      meta: { profile: [FHIR_SD + 'Person'] },
-      identifier: [{ use: 'usual', system: SYS.login, value: 'david.smith' }],
-      active: true,
-      name: [{ use: 'official', family: 'Smith', given: ['David'] }],
-      telecom: [{ system: 'email', value: 'david.smith@example.com', use: 'home' }, { system: 'phone', value: '(621)654-6545', use: 'home' }],
-      gender: 'male',
-      birthDate: '1996-11-02',
-      managingOrganization: practiceRef(),
-      link: [
-        { target: ref('Patient', DEMO_PATIENTS.david, 'David Smith'), assurance: 'level3' },
-        { target: ref('Patient', DEMO_PATIENTS.anna, 'Anna Smith'), assurance: 'level3' },
-        { target: ref('Patient', DEMO_PATIENTS.alex, 'Alex Smith'), assurance: 'level3' },
-      ],
-    },
-    {
-      resourceType: 'Person',
-      id: DEMO_PERSONS.anna,
-      meta: { profile: [FHIR_SD + 'Person'] },
-      identifier: [{ use: 'usual', system: SYS.login, value: 'anna.smith' }],
-      active: true,
-      name: [{ use: 'official', family: 'Smith', given: ['Anna'] }],
-      telecom: [{ system: 'email', value: 'anna.smith@example.com', use: 'home' }, { system: 'phone', value: '(621)654-6592', use: 'mobile' }],
-      gender: 'female',
-      birthDate: '1997-04-18',
-      managingOrganization: practiceRef(),
-      link: [{ target: ref('Patient', DEMO_PATIENTS.anna, 'Anna Smith'), assurance: 'level3' }],
-    },
-  ];
-}
 
 /** Depth-first topological order: a resource comes after the resources it references (cycles are broken arbitrarily). */
 function referencesFirst(resources: Resource[]): Resource[] {
@@ -86,6 +54,5 @@ export function demoPracticeResources(): Resource[] {
     ...davidResources(),
     ...annaResources(),
     ...alexResources(),
-    ...persons(),
   ]);
 }
