@@ -39,6 +39,11 @@ export interface ServerOptions {
   registry?: SearchParameterRegistry;
   /** pino logger options or false; defaults to the settings' level. */
   logger?: boolean | Record<string, unknown>;
+  /**
+   * Benchmarks only: measures the audit trail's cost; the server itself always audits. False skips the
+   * FHIR audit hook (default true).
+   */
+  auditFhir?: boolean;
 }
 
 /** Reads patients' names for the sign-in screens, through the FHIR service with the server's own access. */
@@ -144,7 +149,7 @@ export async function buildServerWithAuth(options: ServerOptions): Promise<Built
     fetch: options.fetch,
   });
   await auth.register(app);
-  await registerDeveloperRoutes(app, { store, authStore: auth.authStore, publicUrl: settings.publicUrl, practiceName: settings.practiceName });
+  await registerDeveloperRoutes(app, { store, authStore: auth.authStore, publicUrl: settings.publicUrl, practiceName: settings.practiceName, audit });
   const accounts = new AccountsAdmin({ store, authStore: auth.authStore, registry, publicUrl: settings.publicUrl });
   await registerPasswordRoutes(app, { accounts, practiceName: settings.practiceName, secureCookies: settings.publicUrl.startsWith('https:') });
   await registerAccountPage(app, {
@@ -191,7 +196,7 @@ export async function buildServerWithAuth(options: ServerOptions): Promise<Built
   registerRateLimits(app, limiter, { fhirBasePath: FHIR_BASE_PATH, authBasePath: `/auth/realms/${settings.realm}`, practiceName: settings.practiceName });
   const resolveAccess = options.resolveAccess ?? rateLimitedResolver(auth.resolveAccess, limiter);
   // Every FHIR interaction is on the audit trail before its answer leaves (durable when acknowledged).
-  registerFhirAudit(app, audit, FHIR_BASE_PATH, auditClaimsOf);
+  if (options.auditFhir !== false) registerFhirAudit(app, audit, FHIR_BASE_PATH, auditClaimsOf);
   await app.register(fhirRoutes, { prefix: FHIR_BASE_PATH, service, resolveAccess });
   return { app, auth, audit };
 }

@@ -21,12 +21,15 @@ import { RegistrationStore, SEALED_SECRET_TTL_MS } from '../store/registrations.
 import type { Store } from '../store/types.js';
 import { developerStatus, type DeveloperStatus } from './clients.js';
 import { LIMITS, registrationFromForm, submitRegistration, type FieldError } from './registrations.js';
+import type { AuditTrail } from './audit.js';
 
 export interface DeveloperRoutesDeps {
   store: Store;
   authStore: AuthStore;
   publicUrl: string;
   practiceName: string;
+  /** Registrations are recorded on the audit trail. */
+  audit?: AuditTrail;
   now?: () => number;
 }
 
@@ -262,6 +265,15 @@ function wantsJson(request: FastifyRequest): boolean {
 export async function registerDeveloperRoutes(app: FastifyInstance, deps: DeveloperRoutesDeps): Promise<void> {
   const { store, publicUrl, practiceName } = deps;
   const now = deps.now ?? Date.now;
+  const recordRegistration = async (request: FastifyRequest, result: Awaited<ReturnType<typeof submitRegistration>>) =>
+    deps.audit?.record({
+      category: 'admin',
+      action: 'registration',
+      outcome: result.ok ? 'success' : 'failure',
+      source: request.ip,
+      status: result.ok ? 201 : 400,
+      detail: result.ok ? `registration ${result.submitted.reference}` : `refused: ${result.errors.map((e) => e.field).join(', ')}`.slice(0, 300),
+    });
   const base = publicUrl.replace(/\/+$/, '');
   const secureCookies = base.startsWith('https:');
   const csrfSecret = Buffer.from(await store.initSetting('developer-csrf-secret', randomBytes(32).toString('base64')), 'base64');
@@ -328,6 +340,7 @@ export async function registerDeveloperRoutes(app: FastifyInstance, deps: Develo
       }
       const values = registrationFromForm(form, ['csrf']);
       const result = await submitRegistration(store.sql, values, base, now());
+      await recordRegistration(request, result);
       if (!result.ok) {
         const csrf = csrfFor(request, reply);
         return sendPage(reply, 400, (n) => renderRegistrationForm({ nonce: n, practiceName, csrf, values: { ...values, redirect_uris: form.getAll('redirect_uris').join('\n') }, errors: result.errors }));
@@ -350,6 +363,7 @@ export async function registerDeveloperRoutes(app: FastifyInstance, deps: Develo
         return jsonErrors(reply, 415, [{ field: 'content-type', message: 'Send the registration as application/json or application/x-www-form-urlencoded' }]);
       }
       const result = await submitRegistration(store.sql, input, base, now());
+      await recordRegistration(request, result);
       if (!result.ok) return jsonErrors(reply, 400, result.errors);
       const { reference, status, statusUrl } = result.submitted;
       return sendJson(reply.header('location', statusUrl), 201, { reference, status, status_url: statusUrl });

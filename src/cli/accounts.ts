@@ -18,6 +18,7 @@ import type { Settings } from '../config/index.js';
 import { AccountError, AccountsAdmin, MAX_PASSWORD_LENGTH, type AccountView } from '../admin/accounts.js';
 import { defaultRegistry } from '../fhir/search/registry.js';
 import { openStore } from '../store/index.js';
+import { recordAdminAction } from '../admin/admin-audit.js';
 import type { Store } from '../store/types.js';
 import { UsageError } from './main.js';
 import { table } from './output.js';
@@ -108,6 +109,13 @@ function describe(a: AccountView): string {
 }
 
 /** Runs one `accounts` action; returns the exit status (0 done, 1 refused). Usage errors throw `UsageError`. */
+const MUTATING = new Set(['create', 'link', 'unlink', 'reset-password', 'lock', 'unlock']);
+
+/** The account an administration action is about (never a password). */
+function auditedUsername(action: string, values: AccountsValues, args: string[]): string | undefined {
+  return (action === 'create' ? values.username : args[0])?.slice(0, 64);
+}
+
 export async function runAccounts(
   settings: Settings,
   positionals: string[],
@@ -139,88 +147,95 @@ export async function runAccounts(
   try {
     const admin = new AccountsAdmin({ store, registry: defaultRegistry(), publicUrl: settings.publicUrl });
     const password = values['password-stdin'] ? await readPasswordFromStdin(stdin, err) : undefined;
-    switch (action) {
-      case 'create': {
-        const r = await admin.create({ username: values.username!, patient: values.patient!, dependents: values.dependent ?? [], password });
-        out.write(`Created account ${describe(r.account)}.\n`);
-        if (r.setPasswordLink) {
-          out.write(`No password yet. Give the patient this one-time link to set one (works once, until ${r.setPasswordLink.expiresAt}):\n`);
-          out.write(`  ${r.setPasswordLink.url}\n`);
-        } else out.write('The password from stdin is set.\n');
-        return 0;
-      }
-      case 'link': {
-        const r = await admin.link(args[0], args[1]);
-        out.write(`Linked Patient/${args[1]} to ${describe(r.account)}; Person/${r.person.id} is now version ${r.person.versionId}.\n`);
-        return 0;
-      }
-      case 'unlink': {
-        const r = await admin.unlink(args[0], args[1]);
-        out.write(`Unlinked Patient/${args[1]} from ${describe(r.account)}; Person/${r.person.id} is now version ${r.person.versionId}.\n`);
-        if (r.revokedGrants) out.write(`Revoked ${r.revokedGrants} app connection(s) for Patient/${args[1]}.\n`);
-        return 0;
-      }
-      case 'reset-password': {
-        const r = await admin.resetPassword(args[0], { password });
-        if (r.setPasswordLink) {
-          out.write(`Earlier set-password links for ${args[0]} no longer work. The current password keeps working until a new one is set.\n`);
-          out.write(`One-time link (works once, until ${r.setPasswordLink.expiresAt}):\n  ${r.setPasswordLink.url}\n`);
-        } else {
-          out.write(`The password of ${args[0]} is set; failed sign-ins are cleared and its browser sessions ended. Connected apps stay connected.\n`);
-        }
-        return 0;
-      }
-      case 'lock': {
-        const r = await admin.lock(args[0]);
-        out.write(`${r.wasLocked ? 'Still locked' : 'Locked'}: ${args[0]} cannot sign in; ${r.revokedGrants} app connection(s) revoked.\n`);
-        return 0;
-      }
-      case 'unlock': {
-        const r = await admin.unlock(args[0]);
-        out.write(`${r.wasLocked ? 'Unlocked' : 'Not locked'}: ${args[0]} can sign in; failed sign-ins cleared.\n`);
-        return 0;
-      }
-      case 'list': {
-        const list = await admin.list();
-        if (values.json) out.write(JSON.stringify(list, null, 2) + '\n');
-        else if (!list.length) out.write('No accounts.\n');
-        else {
-          const rows: (string | number)[][] = [['USERNAME', 'PERSON', 'PATIENT', 'DEPENDENTS', 'STATUS', 'PASSWORD', 'APPS']];
-          for (const a of list) {
-            rows.push([a.username, a.personId, a.patient, a.dependents.join(',') || '-', a.status, a.hasPassword ? 'set' : 'not set', a.activeGrants]);
-          }
-          out.write(table(rows) + '\n');
-        }
-        return 0;
-      }
-      case 'show': {
-        const d = await admin.show(args[0]);
-        if (values.json) {
-          out.write(JSON.stringify(d, null, 2) + '\n');
+    const code = await (async (): Promise<number> => {
+      switch (action) {
+        case 'create': {
+          const r = await admin.create({ username: values.username!, patient: values.patient!, dependents: values.dependent ?? [], password });
+          out.write(`Created account ${describe(r.account)}.\n`);
+          if (r.setPasswordLink) {
+            out.write(`No password yet. Give the patient this one-time link to set one (works once, until ${r.setPasswordLink.expiresAt}):\n`);
+            out.write(`  ${r.setPasswordLink.url}\n`);
+          } else out.write('The password from stdin is set.\n');
           return 0;
         }
-        const lines = [
-          `username      ${d.username}`,
-          `display name  ${d.displayName}`,
-          `person        Person/${d.personId}${d.person ? ` (version ${d.person.versionId}, links ${d.person.links.join(', ')})` : ' (missing)'}`,
-          `patient       Patient/${d.patient}`,
-          `dependents    ${d.dependents.map((p) => `Patient/${p}`).join(', ') || '-'}`,
-          `status        ${d.status}${d.waitUntil ? ` (sign-in waits until ${d.waitUntil})` : ''}`,
-          `password      ${d.hasPassword ? 'set' : 'not set'}${d.setPasswordLinkExpiresAt ? `; a set-password link works until ${d.setPasswordLinkExpiresAt}` : ''}`,
-          `failed logins ${d.failedLogins}`,
-          `created       ${d.createdAt}`,
-          `apps          ${d.activeGrants} connected`,
-          ...d.grants.map((g) => `  ${g.clientId}  Patient/${g.patientId}  since ${g.createdAt}${g.revokedAt ? `  revoked ${g.revokedAt}` : ''}  ${g.scope}`),
-        ];
-        out.write(lines.join('\n') + '\n');
-        return 0;
+        case 'link': {
+          const r = await admin.link(args[0], args[1]);
+          out.write(`Linked Patient/${args[1]} to ${describe(r.account)}; Person/${r.person.id} is now version ${r.person.versionId}.\n`);
+          return 0;
+        }
+        case 'unlink': {
+          const r = await admin.unlink(args[0], args[1]);
+          out.write(`Unlinked Patient/${args[1]} from ${describe(r.account)}; Person/${r.person.id} is now version ${r.person.versionId}.\n`);
+          if (r.revokedGrants) out.write(`Revoked ${r.revokedGrants} app connection(s) for Patient/${args[1]}.\n`);
+          return 0;
+        }
+        case 'reset-password': {
+          const r = await admin.resetPassword(args[0], { password });
+          if (r.setPasswordLink) {
+            out.write(`Earlier set-password links for ${args[0]} no longer work. The current password keeps working until a new one is set.\n`);
+            out.write(`One-time link (works once, until ${r.setPasswordLink.expiresAt}):\n  ${r.setPasswordLink.url}\n`);
+          } else {
+            out.write(`The password of ${args[0]} is set; failed sign-ins are cleared and its browser sessions ended. Connected apps stay connected.\n`);
+          }
+          return 0;
+        }
+        case 'lock': {
+          const r = await admin.lock(args[0]);
+          out.write(`${r.wasLocked ? 'Still locked' : 'Locked'}: ${args[0]} cannot sign in; ${r.revokedGrants} app connection(s) revoked.\n`);
+          return 0;
+        }
+        case 'unlock': {
+          const r = await admin.unlock(args[0]);
+          out.write(`${r.wasLocked ? 'Unlocked' : 'Not locked'}: ${args[0]} can sign in; failed sign-ins cleared.\n`);
+          return 0;
+        }
+        case 'list': {
+          const list = await admin.list();
+          if (values.json) out.write(JSON.stringify(list, null, 2) + '\n');
+          else if (!list.length) out.write('No accounts.\n');
+          else {
+            const rows: (string | number)[][] = [['USERNAME', 'PERSON', 'PATIENT', 'DEPENDENTS', 'STATUS', 'PASSWORD', 'APPS']];
+            for (const a of list) {
+              rows.push([a.username, a.personId, a.patient, a.dependents.join(',') || '-', a.status, a.hasPassword ? 'set' : 'not set', a.activeGrants]);
+            }
+            out.write(table(rows) + '\n');
+          }
+          return 0;
+        }
+        case 'show': {
+          const d = await admin.show(args[0]);
+          if (values.json) {
+            out.write(JSON.stringify(d, null, 2) + '\n');
+            return 0;
+          }
+          const lines = [
+            `username      ${d.username}`,
+            `display name  ${d.displayName}`,
+            `person        Person/${d.personId}${d.person ? ` (version ${d.person.versionId}, links ${d.person.links.join(', ')})` : ' (missing)'}`,
+            `patient       Patient/${d.patient}`,
+            `dependents    ${d.dependents.map((p) => `Patient/${p}`).join(', ') || '-'}`,
+            `status        ${d.status}${d.waitUntil ? ` (sign-in waits until ${d.waitUntil})` : ''}`,
+            `password      ${d.hasPassword ? 'set' : 'not set'}${d.setPasswordLinkExpiresAt ? `; a set-password link works until ${d.setPasswordLinkExpiresAt}` : ''}`,
+            `failed logins ${d.failedLogins}`,
+            `created       ${d.createdAt}`,
+            `apps          ${d.activeGrants} connected`,
+            ...d.grants.map((g) => `  ${g.clientId}  Patient/${g.patientId}  since ${g.createdAt}${g.revokedAt ? `  revoked ${g.revokedAt}` : ''}  ${g.scope}`),
+          ];
+          out.write(lines.join('\n') + '\n');
+          return 0;
+        }
+        default:
+          throw new UsageError(`unknown accounts action '${String(action)}'`);
       }
-      default:
-        throw new UsageError(`unknown accounts action '${String(action)}'`);
-    }
+    })();
+    if (MUTATING.has(action) && code === 0) await recordAdminAction(store, { action: `account-${action}`, outcome: 'success', username: auditedUsername(action, values, args) });
+    return code;
   } catch (e) {
     if (e instanceof AccountError) {
       err.write(`patient-access accounts ${action}: ${e.message}\n`);
+      if (MUTATING.has(action)) {
+        await recordAdminAction(store, { action: `account-${action}`, outcome: 'failure', username: auditedUsername(action, values, args), detail: e.message.slice(0, 300) });
+      }
       return 1;
     }
     throw e;

@@ -27,6 +27,7 @@ import {
 } from '../admin/clients.js';
 import { ValidationError } from '../admin/registrations.js';
 import { openStore } from '../store/index.js';
+import { recordAdminAction } from '../admin/admin-audit.js';
 import { normalizeReference } from '../store/registrations.js';
 import type { Store } from '../store/types.js';
 import { UsageError } from './main.js';
@@ -89,116 +90,123 @@ export async function runClients(settings: Settings, positionals: string[], valu
 
   const store = io.store ?? (await openStore(settings));
   const json = (value: unknown) => out.write(JSON.stringify(value, null, 2) + '\n');
+  const mutating = ['approve', 'reject', 'disable', 'enable', 'rotate-secret', 'set-redirects'].includes(action);
+  const subject = (id: string | undefined) => (id && /^REG-/i.test(id) ? { detail: `registration ${id}` } : { clientId: id });
   try {
-    switch (action) {
-      case 'list': {
-        const pending = await listRegistrations(store, 'pending');
-        const clients = values.pending ? [] : await listClients(store);
-        if (values.json) {
-          json(values.pending ? { pending_registrations: pending.map(registrationView) } : { pending_registrations: pending.map(registrationView), clients: clients.map(clientView) });
+    const code = await (async (): Promise<number> => {
+      switch (action) {
+        case 'list': {
+          const pending = await listRegistrations(store, 'pending');
+          const clients = values.pending ? [] : await listClients(store);
+          if (values.json) {
+            json(values.pending ? { pending_registrations: pending.map(registrationView) } : { pending_registrations: pending.map(registrationView), clients: clients.map(clientView) });
+            return 0;
+          }
+          if (pending.length) {
+            out.write(`Registrations awaiting review (${pending.length}):\n`);
+            out.write(table([['REFERENCE', 'APPLICATION', 'ORGANIZATION', 'TYPE', 'CONTACT', 'SENT'], ...pending.map((r) => [r.reference, r.applicationName, r.organizationName, r.clientType, r.contactEmail, iso(r.createdAt)])]) + '\n');
+            out.write('Approve with: patient-access clients approve REF   (or reject REF --note "why")\n');
+          } else out.write('No registrations awaiting review.\n');
+          if (!values.pending) {
+            out.write('\n');
+            if (clients.length) {
+              out.write(`Clients (${clients.length}):\n`);
+              out.write(table([['CLIENT ID', 'NAME', 'TYPE', 'STATUS', 'REDIRECT URIS'], ...clients.map((c) => [c.clientId, c.name, c.type, c.status, c.redirectUris.length])]) + '\n');
+            } else out.write('No clients.\n');
+          }
           return 0;
         }
-        if (pending.length) {
-          out.write(`Registrations awaiting review (${pending.length}):\n`);
-          out.write(table([['REFERENCE', 'APPLICATION', 'ORGANIZATION', 'TYPE', 'CONTACT', 'SENT'], ...pending.map((r) => [r.reference, r.applicationName, r.organizationName, r.clientType, r.contactEmail, iso(r.createdAt)])]) + '\n');
-          out.write('Approve with: patient-access clients approve REF   (or reject REF --note "why")\n');
-        } else out.write('No registrations awaiting review.\n');
-        if (!values.pending) {
-          out.write('\n');
-          if (clients.length) {
-            out.write(`Clients (${clients.length}):\n`);
-            out.write(table([['CLIENT ID', 'NAME', 'TYPE', 'STATUS', 'REDIRECT URIS'], ...clients.map((c) => [c.clientId, c.name, c.type, c.status, c.redirectUris.length])]) + '\n');
-          } else out.write('No clients.\n');
-        }
-        return 0;
-      }
-      case 'show': {
-        const id = args[0];
-        if (normalizeReference(id) && !(await store.sql.all('SELECT 1 AS x FROM oauth_clients WHERE client_id = ?', [id])).length) {
-          const r = await showRegistration(store, id);
-          if (values.json) return json(registrationView(r)), 0;
+        case 'show': {
+          const id = args[0];
+          if (normalizeReference(id) && !(await store.sql.all('SELECT 1 AS x FROM oauth_clients WHERE client_id = ?', [id])).length) {
+            const r = await showRegistration(store, id);
+            if (values.json) return json(registrationView(r)), 0;
+            const lines: [string, string][] = [
+              ['Reference', r.reference],
+              ['Status', r.status],
+              ['Application', r.applicationName],
+              ['Organization', r.organizationName],
+              ['Description', r.organizationDescription],
+              ['Use case', r.useCase],
+              ['Contact', r.contactEmail],
+              ['Client type', r.clientType],
+              ['Redirect URIs', r.redirectUris.join('\n                ')],
+              ...(r.jwksUri ? [['JWKS URL', r.jwksUri] as [string, string]] : []),
+              ...(r.jwks ? [['JWKS', `${(JSON.parse(r.jwks) as { keys: unknown[] }).keys.length} key(s), inline`] as [string, string]] : []),
+              ['Sent', iso(r.createdAt)],
+              ...(r.decidedAt ? [['Decided', iso(r.decidedAt)] as [string, string]] : []),
+              ...(r.clientId ? [['Client id', r.clientId] as [string, string]] : []),
+              ...(r.decisionNote ? [['Note', r.decisionNote] as [string, string]] : []),
+            ];
+            out.write(lines.map(([k, v]) => `${(k + ':').padEnd(15)} ${v}`).join('\n') + '\n');
+            return 0;
+          }
+          const { client: c, registration } = await showClient(store, id);
+          if (values.json) return json({ ...clientView(c), ...(registration ? { registration: registration.reference } : {}) }), 0;
           const lines: [string, string][] = [
-            ['Reference', r.reference],
-            ['Status', r.status],
-            ['Application', r.applicationName],
-            ['Organization', r.organizationName],
-            ['Description', r.organizationDescription],
-            ['Use case', r.useCase],
-            ['Contact', r.contactEmail],
-            ['Client type', r.clientType],
-            ['Redirect URIs', r.redirectUris.join('\n                ')],
-            ...(r.jwksUri ? [['JWKS URL', r.jwksUri] as [string, string]] : []),
-            ...(r.jwks ? [['JWKS', `${(JSON.parse(r.jwks) as { keys: unknown[] }).keys.length} key(s), inline`] as [string, string]] : []),
-            ['Sent', iso(r.createdAt)],
-            ...(r.decidedAt ? [['Decided', iso(r.decidedAt)] as [string, string]] : []),
-            ...(r.clientId ? [['Client id', r.clientId] as [string, string]] : []),
-            ...(r.decisionNote ? [['Note', r.decisionNote] as [string, string]] : []),
+            ['Client id', c.clientId],
+            ['Name', c.name],
+            ['Type', c.type],
+            ['Status', c.status],
+            ['Redirect URIs', c.redirectUris.join('\n                ')],
+            ...(c.jwksUri ? [['JWKS URL', c.jwksUri] as [string, string]] : []),
+            ...(c.jwks ? [['JWKS', 'inline'] as [string, string]] : []),
+            ['Scope', c.scope],
+            ['Secret', c.secretHash ? 'set (stored as a hash)' : 'none'],
+            ['Tokens since', c.tokensValidAfter ? iso(c.tokensValidAfter) : 'any time'],
+            ['Created', iso(c.createdAt)],
+            ...(registration ? [['Registration', registration.reference] as [string, string]] : []),
           ];
           out.write(lines.map(([k, v]) => `${(k + ':').padEnd(15)} ${v}`).join('\n') + '\n');
           return 0;
         }
-        const { client: c, registration } = await showClient(store, id);
-        if (values.json) return json({ ...clientView(c), ...(registration ? { registration: registration.reference } : {}) }), 0;
-        const lines: [string, string][] = [
-          ['Client id', c.clientId],
-          ['Name', c.name],
-          ['Type', c.type],
-          ['Status', c.status],
-          ['Redirect URIs', c.redirectUris.join('\n                ')],
-          ...(c.jwksUri ? [['JWKS URL', c.jwksUri] as [string, string]] : []),
-          ...(c.jwks ? [['JWKS', 'inline'] as [string, string]] : []),
-          ['Scope', c.scope],
-          ['Secret', c.secretHash ? 'set (stored as a hash)' : 'none'],
-          ['Tokens since', c.tokensValidAfter ? iso(c.tokensValidAfter) : 'any time'],
-          ['Created', iso(c.createdAt)],
-          ...(registration ? [['Registration', registration.reference] as [string, string]] : []),
-        ];
-        out.write(lines.map(([k, v]) => `${(k + ':').padEnd(15)} ${v}`).join('\n') + '\n');
-        return 0;
-      }
-      case 'approve': {
-        const a = await approveRegistration(store, args[0]);
-        if (values.json) return json({ reference: a.registration.reference, client_id: a.clientId, ...(a.secret ? { client_secret: a.secret } : {}) }), 0;
-        out.write(`Approved ${a.registration.reference} (${a.registration.applicationName}, ${a.registration.clientType}).\n`);
-        out.write(`Client id:     ${a.clientId}\n`);
-        if (a.secret) {
-          out.write(`Client secret: ${a.secret}\n`);
-          out.write('The secret is shown only this once and stored only as a hash. The developer can also see it, once, on the registration’s status page.\n');
+        case 'approve': {
+          const a = await approveRegistration(store, args[0]);
+          if (values.json) return json({ reference: a.registration.reference, client_id: a.clientId, ...(a.secret ? { client_secret: a.secret } : {}) }), 0;
+          out.write(`Approved ${a.registration.reference} (${a.registration.applicationName}, ${a.registration.clientType}).\n`);
+          out.write(`Client id:     ${a.clientId}\n`);
+          if (a.secret) {
+            out.write(`Client secret: ${a.secret}\n`);
+            out.write('The secret is shown only this once and stored only as a hash. The developer can also see it, once, on the registration’s status page.\n');
+          }
+          return 0;
         }
-        return 0;
+        case 'reject': {
+          const r = await rejectRegistration(store, args[0], values.note);
+          out.write(`Rejected ${r.reference}${r.decisionNote ? ' with a note for the developer' : ''}.\n`);
+          return 0;
+        }
+        case 'disable': {
+          const c = await disableClient(store, args[0]);
+          out.write(`Disabled ${c.clientId}: it cannot start launches or use the token endpoint, and the tokens it holds stop working now.\n`);
+          return 0;
+        }
+        case 'enable': {
+          const c = await enableClient(store, args[0]);
+          out.write(`Enabled ${c.clientId}: new launches work again (tokens from before it was disabled stay invalid).\n`);
+          return 0;
+        }
+        case 'rotate-secret': {
+          const r = await rotateClientSecret(store, args[0]);
+          if (values.json) return json({ client_id: r.clientId, client_secret: r.secret }), 0;
+          out.write(`New secret for ${r.clientId}: ${r.secret}\n`);
+          out.write('Shown only this once. The old secret is refused from now on and every token issued so far has stopped working.\n');
+          return 0;
+        }
+        case 'set-redirects': {
+          const c = await setClientRedirects(store, args[0], args.slice(1));
+          out.write(`Redirect URIs of ${c.clientId}:\n${c.redirectUris.map((u) => `  ${u}`).join('\n')}\n`);
+          return 0;
+        }
       }
-      case 'reject': {
-        const r = await rejectRegistration(store, args[0], values.note);
-        out.write(`Rejected ${r.reference}${r.decisionNote ? ' with a note for the developer' : ''}.\n`);
-        return 0;
-      }
-      case 'disable': {
-        const c = await disableClient(store, args[0]);
-        out.write(`Disabled ${c.clientId}: it cannot start launches or use the token endpoint, and the tokens it holds stop working now.\n`);
-        return 0;
-      }
-      case 'enable': {
-        const c = await enableClient(store, args[0]);
-        out.write(`Enabled ${c.clientId}: new launches work again (tokens from before it was disabled stay invalid).\n`);
-        return 0;
-      }
-      case 'rotate-secret': {
-        const r = await rotateClientSecret(store, args[0]);
-        if (values.json) return json({ client_id: r.clientId, client_secret: r.secret }), 0;
-        out.write(`New secret for ${r.clientId}: ${r.secret}\n`);
-        out.write('Shown only this once. The old secret is refused from now on and every token issued so far has stopped working.\n');
-        return 0;
-      }
-      case 'set-redirects': {
-        const c = await setClientRedirects(store, args[0], args.slice(1));
-        out.write(`Redirect URIs of ${c.clientId}:\n${c.redirectUris.map((u) => `  ${u}`).join('\n')}\n`);
-        return 0;
-      }
-    }
-    return 2;
+      return 2;
+    })();
+    if (mutating && code === 0) await recordAdminAction(store, { action: `client-${action}`, outcome: 'success', ...subject(args[0]) });
+    return code;
   } catch (e) {
     if (e instanceof AdminError || e instanceof ValidationError) {
       err.write(`patient-access clients ${action}: ${e.message}\n`);
+      if (mutating) await recordAdminAction(store, { action: `client-${action}`, outcome: 'failure', ...subject(args[0]), detail: e.message.slice(0, 300) });
       return 1;
     }
     throw e;
