@@ -19,9 +19,9 @@
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { checkSignIn } from '../auth/sign-in.js';
 import { SIGN_IN_FAILED } from '../auth/flow.js';
 import { formBody, pageHeaders, queryOf, readCookies, setCookie } from '../auth/http.js';
-import { decoyHash, lockoutWait, verifyPassword } from '../auth/passwords.js';
 import { hashToken } from '../auth/secrets.js';
 import type { TokenService } from '../auth/tokens.js';
 import type { SearchParameterRegistry } from '../fhir/search/registry.js';
@@ -288,24 +288,13 @@ export async function registerAccountPage(app: FastifyInstance, deps: AccountPag
       const form = formBody(request);
       if (!csrfOk(request, SIGN_IN_BINDING, form.get('csrf'))) return expiredForm(reply);
       const username = (form.get('username') ?? '').trim().toLowerCase().slice(0, 200);
-      const password = form.get('password') ?? '';
-      const account = username ? await deps.authStore.getAccount(username) : undefined;
       const t = now();
-      // The same work and the same answer whether or not the account exists, is waiting or is locked.
-      const ok = await verifyPassword(password, account ? account.passwordHash : await decoyHash());
-      const blocked = !!account && (account.lockedUntil > t || account.status !== 'active');
-      if (!account || !ok || blocked) {
-        let failures: number | undefined;
-        if (account && !blocked) failures = await deps.authStore.recordFailedLogin(account.username, (n) => lockoutWait(n), t);
-        request.log.info({ event: 'sign-in-failed' }, 'account page sign-in failed');
-        await emit(request, {
-          type: 'sign-in-failed',
-          username: account?.username,
-          locked: blocked || (failures !== undefined && lockoutWait(failures) > 0),
-        });
+      const result = await checkSignIn(deps.authStore, username, form.get('password') ?? '', t);
+      if (!result.ok) {
+        await emit(request, { type: 'sign-in-failed', username: result.account?.username, locked: result.locked });
         return showSignIn(request, reply, { status: 401, error: SIGN_IN_FAILED, username });
       }
-      await deps.authStore.recordSuccessfulLogin(account.username);
+      const account = result.account;
       // A new session id on every sign-in (no fixation); the previous one, if any, ends.
       const prior = readCookies(request)[ACCOUNT_SESSION_COOKIE];
       if (prior && prior.length <= 200) await deps.authStore.deleteSession(hashToken(prior));

@@ -16,7 +16,8 @@ import {
   type AuthorizeRequest,
 } from './authorize.js';
 import { formBody, pageHeaders, paramRecord, queryOf, readCookies, setCookie } from './http.js';
-import { decoyHash, lockoutWait, verifyPassword } from './passwords.js';
+import { lockoutWait } from './passwords.js';
+import { checkSignIn } from './sign-in.js';
 import { describeScope, formatScopes, isSubset, parseScopes } from './scopes.js';
 import { renderConsent, renderErrorPage, renderPatientPicker, renderSignIn, type ConsentScope } from './screens/index.js';
 import { hashToken } from './secrets.js';
@@ -208,19 +209,13 @@ export function registerFlowRoutes(app: FastifyInstance, o: FlowOptions): void {
     if (!tx || !txId) return expired(reply);
     if (!csrfOk(request, txId, form.get('csrf'))) return errorPage(reply, 403, 'This form has expired', 'Go back to the app and start connecting again.');
     const username = (form.get('username') ?? '').trim().toLowerCase().slice(0, 200);
-    const password = form.get('password') ?? '';
-    const account = username ? await o.authStore.getAccount(username) : undefined;
     const t = now();
-    // The same work and the same answer whether or not the account exists, is waiting or is locked.
-    const ok = await verifyPassword(password, account ? account.passwordHash : await decoyHash());
-    const blocked = !!account && (account.lockedUntil > t || account.status !== 'active');
-    if (!account || !ok || blocked) {
-      let failures = 0;
-      if (account && !blocked) failures = await o.authStore.recordFailedLogin(account.username, (n) => lockoutWait(n), t);
+    const result = await checkSignIn(o.authStore, username, form.get('password') ?? '', t);
+    if (!result.ok) {
       // Only a name that is an account is recorded: a password typed into the username box must not be.
-      const who = account ? { username: account.username, personId: account.personId } : {};
+      const who = result.account ? { username: result.account.username, personId: result.account.personId } : {};
       await o.audit.record({ category: 'auth', action: 'sign-in-failed', outcome: 'failure', status: 401, clientId: tx.clientId, source: request.ip, ...who });
-      if (failures > 0 && lockoutWait(failures) > 0) {
+      if (result.failures > 0 && lockoutWait(result.failures) > 0) {
         await o.audit.record({
           category: 'auth',
           action: 'lockout',
@@ -228,12 +223,12 @@ export function registerFlowRoutes(app: FastifyInstance, o: FlowOptions): void {
           clientId: tx.clientId,
           source: request.ip,
           ...who,
-          detail: `waiting ${Math.round(lockoutWait(failures) / 1000)} s after ${failures} failed sign-ins`,
+          detail: `waiting ${Math.round(lockoutWait(result.failures) / 1000)} s after ${result.failures} failed sign-ins`,
         });
       }
       return showSignIn(request, reply, txId, tx, 401, SIGN_IN_FAILED, username);
     }
-    await o.authStore.recordSuccessfulLogin(account.username);
+    const account = result.account;
     await o.audit.record({ category: 'auth', action: 'sign-in', outcome: 'success', clientId: tx.clientId, username: account.username, personId: account.personId, source: request.ip });
     const sid = randomBytes(32).toString('base64url');
     await o.authStore.putSession(hashToken(sid), account.username, t, t + SESSION_TTL_MS);
