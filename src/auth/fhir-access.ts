@@ -40,7 +40,11 @@ export function bearerAccessResolver(tokens: TokenService, registry: SearchParam
       claims = await tokens.verifyAccessToken(m[1]);
       stashAuditClaims(request, claims);
     } catch (err) {
-      if (err instanceof TokenInvalidError) throw unauthorized(err.message, 'invalid_token');
+      if (err instanceof TokenInvalidError) {
+        // A genuine token that is revoked or expired is still attributed to its app on the audit trail.
+        if (err.claims) stashAuditClaims(request, err.claims);
+        throw unauthorized(err.message, 'invalid_token');
+      }
       throw err;
     }
     // Keyed by the token itself: a context belongs to exactly the token it was made from.

@@ -126,9 +126,10 @@ export function registerTokenRoutes(app: FastifyInstance, o: TokenEndpointOption
   /** Records a token-side event; failures name the OAuth error, never a secret. */
   const record = (request: FastifyRequest, e: Omit<AuditInput, 'category' | 'source'>) =>
     o.audit.record({ category: 'auth', source: request.ip, ...e });
-  const recordFailure = (request: FastifyRequest, action: string, err: unknown) => {
+  /** `client` is the authenticated client, when authentication got that far. */
+  const recordFailure = (request: FastifyRequest, action: string, err: unknown, client?: ClientRecord) => {
     if (err instanceof ClientAuthError || err instanceof OAuthError) {
-      return record(request, { action, outcome: 'failure', status: err.status, detail: `${err.error}: ${err.message}` });
+      return record(request, { action, outcome: 'failure', status: err.status, clientId: client?.clientId, detail: `${err.error}: ${err.message}` });
     }
     return undefined;
   };
@@ -136,8 +137,9 @@ export function registerTokenRoutes(app: FastifyInstance, o: TokenEndpointOption
   app.post(`${p}/token`, async (request, reply) => {
     const form = formBody(request);
     const action = form.get('grant_type') === 'refresh_token' ? 'refresh' : 'token';
+    let client: ClientRecord | undefined;
     try {
-      const client = await authenticate(request, form);
+      client = await authenticate(request, form);
       const grantType = form.get('grant_type');
       let issued: Awaited<ReturnType<typeof issue>> & { grant: GrantRecord };
       if (grantType === 'authorization_code') issued = await codeGrant(client, form);
@@ -155,7 +157,7 @@ export function registerTokenRoutes(app: FastifyInstance, o: TokenEndpointOption
       });
       return send(reply, 200, issued.body);
     } catch (err) {
-      await recordFailure(request, action, err);
+      await recordFailure(request, action, err, client);
       return sendError(reply, err);
     }
   });
@@ -220,12 +222,13 @@ export function registerTokenRoutes(app: FastifyInstance, o: TokenEndpointOption
 
   const withClient = (action: string, handler: (client: ClientRecord, form: URLSearchParams, reply: FastifyReply, request: FastifyRequest) => Promise<unknown>) =>
     async (request: FastifyRequest, reply: FastifyReply) => {
+      let client: ClientRecord | undefined;
       try {
         const form = formBody(request);
-        const client = await authenticate(request, form);
+        client = await authenticate(request, form);
         return await handler(client, form, reply, request);
       } catch (err) {
-        await recordFailure(request, action, err);
+        await recordFailure(request, action, err, client);
         return sendError(reply, err);
       }
     };

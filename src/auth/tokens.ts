@@ -29,6 +29,13 @@ export interface AccessClaims {
 
 export class TokenInvalidError extends Error {
   readonly code = 'AUTH_ERR_TOKEN_INVALID';
+  /** The claims of a token this server did sign but that is no longer valid (expired, revoked), for the audit trail. */
+  constructor(
+    message: string,
+    readonly claims?: AccessClaims,
+  ) {
+    super(message);
+  }
 }
 
 export interface TokenSettings {
@@ -95,9 +102,9 @@ export class TokenService {
     }
     if (claims.exp <= nowSeconds) {
       this.#verified.delete(token);
-      throw new TokenInvalidError('The access token has expired');
+      throw new TokenInvalidError('The access token has expired', claims);
     }
-    if (!(await this.#grantActive(claims))) throw new TokenInvalidError('The access token has been revoked');
+    if (!(await this.#grantActive(claims))) throw new TokenInvalidError('The access token has been revoked', claims);
     return claims;
   }
 
