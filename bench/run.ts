@@ -1,6 +1,8 @@
 /**
  * `npm run bench`: generates (or reuses) a synthetic population, imports it into a fresh SQLite file,
  * then load-tests the real server and a raw node:http baseline serving the same bytes, side by side.
+ * The point read (both access variants) and one search also run against the same server built without
+ * the FHIR audit hook (`auditFhir: false`), right after the real one: the audit trail's cost.
  * Writes bench/results/patients-<N>.json and regenerates docs/benchmarks.md.
  *
  * Flags: --patients N (1000) --seed S (1) --duration SECONDS per scenario (10) --connections C (16)
@@ -20,6 +22,7 @@ import { killAllChildren, startChild, type Child } from './child.js';
 import type { ImportResult } from './import.js';
 import { ensurePopulation, populationDir, WORK_DIR } from './population.js';
 import type { RecordedResponse } from './raw-server.js';
+import type { AuditStats, BenchServerReady } from './server.js';
 import { renderDoc, type RunResult, type ScenarioResult, type TokenFigures } from './report.js';
 import { DEMO_CLIENTS } from '../src/demo/auth-seed.js';
 
@@ -28,6 +31,8 @@ const RESULTS_DIR = join(ROOT, 'bench', 'results');
 const DOC_FILE = join(ROOT, 'docs', 'benchmarks.md');
 const FHIR = '/api/fhir/r4';
 const PATIENTS_PER_SCENARIO = 50;
+/** Scenarios also run against the unaudited server (besides read-bearer, which always is). */
+const AUDIT_COST_KEYS = new Set(['read', 'vitals']);
 
 // ------------------------------------------------------------------------------------------ setup
 const { values: flags } = parseArgs({
@@ -143,6 +148,29 @@ function percentile(sorted: Float64Array, p: number): number {
   if (!sorted.length) return NaN;
   const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
   return sorted[i];
+}
+
+/** Fails unless a bench server started as asked: auditing as `audited` says, rate limits off. */
+function checkServer(ready: BenchServerReady, audited: boolean, what: string): void {
+  if (ready.auditFhir !== audited) fail(`${what}: started with auditFhir ${ready.auditFhir}, expected ${audited}`);
+  if (ready.rateLimits.api !== 0 || ready.rateLimits.auth !== 0) {
+    fail(`${what}: rate limits are on (api ${ready.rateLimits.api}, auth ${ready.rateLimits.auth}); the bench needs RATE_LIMIT_API=0 and RATE_LIMIT_AUTH=0`);
+  }
+}
+
+const auditStats = (server: Child<BenchServerReady>) => server.call<AuditStats>({ op: 'audit-stats' });
+
+/**
+ * Checks the audit trail's writes over one measured run: the audited server wrote a record for every
+ * request answered (and no transaction failed), the unaudited one none. Returns what the audited one wrote.
+ */
+function checkAudit(what: string, audited: boolean, before: AuditStats, after: AuditStats, answered: number): { records: number; transactions: number } {
+  const records = after.records - before.records;
+  const transactions = after.transactions - before.transactions;
+  if (after.failedTransactions !== before.failedTransactions) fail(`${what}: ${after.failedTransactions - before.failedTransactions} audit transaction(s) failed`);
+  if (audited && records < answered) fail(`${what}: ${records} audit records for ${answered} answers; some requests were not audited`);
+  if (!audited && records !== 0) fail(`${what}: the unaudited server wrote ${records} audit records`);
+  return { records, transactions };
 }
 
 interface Scenario {
@@ -268,14 +296,26 @@ async function main(): Promise<RunResult> {
   const dbBytes = statSync(dbFile).size;
 
   // 3. The real server.
-  const real = startChild<{ port: number }>(
+  const real = startChild<BenchServerReady>(
     'server.ts',
     [dbFile],
-    flags['cpu-prof-server'] ? ['--cpu-prof', '--cpu-prof-dir', join(WORK_DIR, 'prof'), '--cpu-prof-name', `server-${Date.now()}.cpuprofile`] : [],
+    // No --cpu-prof-name: the tsx loader's worker thread writes a profile too, and under one fixed name it
+    // overwrote the main thread's. The default names carry the pid and thread id (main thread: 0).
+    flags['cpu-prof-server'] ? ['--cpu-prof', '--cpu-prof-dir', join(WORK_DIR, 'prof')] : [],
   );
-  const { port: realPort } = await real.ready;
+  const realReady = await real.ready;
+  checkServer(realReady, true, 'real server');
+  const realPort = realReady.port;
   const realPid = real.proc.pid!;
   log(`real server on 127.0.0.1:${realPort} (pid ${realPid})`);
+  if (flags['cpu-prof-server']) log(`its main thread's CPU profile will be ${join(WORK_DIR, 'prof')}/CPU.*.${realPid}.0.*.cpuprofile`);
+  // The same server without the FHIR audit hook (started after the first has migrated the file).
+  const plain = startChild<BenchServerReady>('server.ts', [dbFile, '--no-audit']);
+  const plainReady = await plain.ready;
+  checkServer(plainReady, false, 'unaudited server');
+  const plainPort = plainReady.port;
+  const plainPid = plain.proc.pid!;
+  log(`unaudited real server on 127.0.0.1:${plainPort} (pid ${plainPid})`);
 
   // 4. Requests per scenario, and 5. the bytes for the raw baseline, fetched once from the real server.
   const patients = pickPatients(populationDir(PATIENTS, SEED));
@@ -309,6 +349,13 @@ async function main(): Promise<RunResult> {
   const anon = await fetch(`http://127.0.0.1:${realPort}${SCENARIOS[0].path(patients[0])}`);
   await anon.arrayBuffer();
   if (anon.status !== 401) fail(`a request without x-bench-patient answered ${anon.status}, expected 401`);
+  // The unaudited server answers the point read with the same bytes (search bundles carry its own port).
+  for (const p of patients) {
+    const path = SCENARIOS[0].path(p);
+    const res = await fetch(`http://127.0.0.1:${plainPort}${path}`, { headers: { 'x-bench-patient': p } });
+    const body = await res.text();
+    if (res.status !== 200 || body !== recorded[path].body) fail(`${path} on the unaudited server answered ${res.status} or other bytes`);
+  }
 
   const recordFile = join(WORK_DIR, `recorded-${PATIENTS}-${SEED}.json`);
   writeFileSync(recordFile, JSON.stringify(recorded));
@@ -317,28 +364,38 @@ async function main(): Promise<RunResult> {
   log(`raw server on 127.0.0.1:${rawPort} (pid ${raw.proc.pid})`);
   const idleRssMiB = (rssKiB(realPid) ?? 0) / 1024;
 
-  // 6. Load, scenario by scenario, real then raw.
+  // 6. Load, scenario by scenario: real (audited, as shipped), then unaudited for the audit-cost scenarios, then raw.
   const scenarios: ScenarioResult[] = [];
   let maxRssMiB = 0;
   for (const s of SCENARIOS) {
     const requests = patients.map((p) => ({ method: 'GET' as const, path: s.path(p), headers: { 'x-bench-patient': p } }));
-    const results: Record<'real' | 'raw', LoadResult> = {} as never;
+    const results: Partial<Record<Variant, LoadResult>> = {};
+    const variants: [Variant, number, Child<BenchServerReady> | undefined][] = [
+      ['real', realPort, real],
+      ...(AUDIT_COST_KEYS.has(s.key) ? [['unaudited', plainPort, plain] as [Variant, number, Child<BenchServerReady>]] : []),
+      ['raw', rawPort, undefined],
+    ];
     let scenarioRss = 0;
     let otherCpu = 0;
-    for (const [which, port] of [['real', realPort], ['raw', rawPort]] as const) {
+    let auditWrites: { records: number; transactions: number } | undefined;
+    for (const [which, port, server] of variants) {
       if (WARMUP) await load(port, requests, WARMUP);
       const sampler = which === 'real' ? sampleRss(realPid) : undefined;
       log(`${s.key} / ${which}: ${DURATION} s × ${CONNECTIONS} connections`);
-      const foreign = foreignCpu([realPid, raw.proc.pid!]);
-      results[which] = await load(port, requests, DURATION);
+      const before = server && (await auditStats(server));
+      const foreign = foreignCpu([realPid, plainPid, raw.proc.pid!]);
+      const r = (results[which] = await load(port, requests, DURATION));
       otherCpu = Math.max(otherCpu, foreign.stop());
       if (sampler) scenarioRss = sampler.stop();
-      const r = results[which];
       if (r.non2xx || r.errors || r.timeouts) {
         failing = true;
         fail(`${s.key} / ${which}: ${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts (status codes ${JSON.stringify(r.statusCodes)})`);
       }
       if (r.total === 0) fail(`${s.key} / ${which}: no successful responses`);
+      if (server && before) {
+        const w = checkAudit(`${s.key} / ${which}`, which === 'real', before, await auditStats(server), r.total);
+        if (which === 'real') auditWrites = w;
+      }
     }
     maxRssMiB = Math.max(maxRssMiB, scenarioRss);
     scenarios.push({
@@ -347,15 +404,14 @@ async function main(): Promise<RunResult> {
       search: s.search,
       meanBytes: Math.round(shapes[s.key].meanBytes),
       meanEntries: Math.round(shapes[s.key].meanEntries * 10) / 10,
-      real: pick(results.real),
-      raw: pick(results.raw),
-      ratio: results.real.reqPerSec / results.raw.reqPerSec,
+      ...figuresOf(results as Record<'real' | 'raw', LoadResult> & { unaudited?: LoadResult }, auditWrites),
       maxRssMiB: Math.round(scenarioRss * 10) / 10,
       otherCpuCores: Math.round(otherCpu * 100) / 100,
     });
     if (otherCpu > 0.2) log(`warning: other processes used ${otherCpu.toFixed(2)} cores during ${s.key}; figures are disturbed`);
   }
   await real.stop();
+  await plain.stop();
 
   // 7. The authorization server: token endpoint throughput, and the point read with real bearer tokens.
   const auth = await authScenarios(dbFile, patients, recorded, shapes.read, rawPort, raw.proc.pid!);
@@ -457,10 +513,19 @@ async function authScenarios(
   rawPort: number,
   rawPid: number,
 ): Promise<{ scenario: ScenarioResult; figures: NonNullable<RunResult['auth']> }> {
-  const server: Child<{ port: number }> = startChild<{ port: number }>('server.ts', [dbFile, '--auth']);
-  const { port } = await server.ready;
+  const server = startChild<BenchServerReady>('server.ts', [dbFile, '--auth']);
+  const ready = await server.ready;
+  checkServer(ready, true, 'real server with the authorization server');
+  const port = ready.port;
   const pid = server.proc.pid!;
   log(`real server with the authorization server (bearer tokens) on 127.0.0.1:${port} (pid ${pid})`);
+  // The same without the FHIR audit hook; its own port is its tokens' audience, so it gets its own tokens.
+  const plain = startChild<BenchServerReady>('server.ts', [dbFile, '--auth', '--no-audit']);
+  const plainReady = await plain.ready;
+  checkServer(plainReady, false, 'unaudited server with the authorization server');
+  const plainPort = plainReady.port;
+  const plainPid = plain.proc.pid!;
+  log(`unaudited real server with the authorization server on 127.0.0.1:${plainPort} (pid ${plainPid})`);
   // Bench grants are written from here into the same file, so the server's RSS reflects serving only.
   const setup = new BenchAuthSetup(dbFile);
   const base = `http://127.0.0.1:${port}`;
@@ -471,37 +536,41 @@ async function authScenarios(
   const tokenPath = tokenUrl.pathname;
   await setup.account(patients);
 
-  // One access token per patient, from codes exchanged one by one (and checked answer by answer).
-  const primeCodes = await setup.codes(patients.length, patients, 60_000);
-  const accessTokens = new Map<string, string>();
-  for (const c of primeCodes) {
-    const res = await fetch(`${base}${tokenPath}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: BASIC_AUTH },
-      body: codeBody(c),
-    });
-    const body = await res.text();
-    if (res.status !== 200) fail(`code exchange for ${c.patient} answered ${res.status}: ${body.slice(0, 300)}`);
-    const problem = tokenAnswerProblem(body, c.patient);
-    if (problem) fail(`the token answer for ${c.patient} ${problem}`);
-    accessTokens.set(c.patient, (JSON.parse(body) as { access_token: string }).access_token);
-  }
-  // The authenticated read answers exactly the bytes the raw server has for the URL; a token reads only its own patient.
-  for (const p of patients) {
-    const path = `${FHIR}/Patient/${p}`;
-    const res = await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${accessTokens.get(p)}` } });
-    const body = await res.text();
-    if (res.status !== 200) fail(`${path} with a bearer token answered ${res.status}: ${body.slice(0, 300)}`);
-    if (body !== recorded[path]?.body) fail(`${path} with a bearer token answered other bytes than the raw baseline serves`);
-  }
-  if (patients.length >= 2) {
-    const other = await fetch(`${base}${FHIR}/Patient/${patients[1]}`, { headers: { authorization: `Bearer ${accessTokens.get(patients[0])}` } });
-    await other.arrayBuffer();
-    if (other.status === 200) fail(`a token for patient ${patients[0]} read Patient/${patients[1]}`);
-  }
-  const anon = await fetch(`${base}${FHIR}/Patient/${patients[0]}`);
-  await anon.arrayBuffer();
-  if (anon.status !== 401) fail(`a read without a bearer token answered ${anon.status}, expected 401`);
+  // One access token per patient and server, from codes exchanged one by one (and checked answer by answer).
+  const primeTokens = async (base: string): Promise<Map<string, string>> => {
+    const accessTokens = new Map<string, string>();
+    for (const c of await setup.codes(patients.length, patients, 60_000)) {
+      const res = await fetch(`${base}${tokenPath}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: BASIC_AUTH },
+        body: codeBody(c),
+      });
+      const body = await res.text();
+      if (res.status !== 200) fail(`code exchange for ${c.patient} at ${base} answered ${res.status}: ${body.slice(0, 300)}`);
+      const problem = tokenAnswerProblem(body, c.patient);
+      if (problem) fail(`the token answer for ${c.patient} at ${base} ${problem}`);
+      accessTokens.set(c.patient, (JSON.parse(body) as { access_token: string }).access_token);
+    }
+    // The authenticated read answers exactly the bytes the raw server has for the URL; a token reads only its own patient.
+    for (const p of patients) {
+      const path = `${FHIR}/Patient/${p}`;
+      const res = await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${accessTokens.get(p)}` } });
+      const body = await res.text();
+      if (res.status !== 200) fail(`${path} at ${base} with a bearer token answered ${res.status}: ${body.slice(0, 300)}`);
+      if (body !== recorded[path]?.body) fail(`${path} at ${base} with a bearer token answered other bytes than the raw baseline serves`);
+    }
+    if (patients.length >= 2) {
+      const other = await fetch(`${base}${FHIR}/Patient/${patients[1]}`, { headers: { authorization: `Bearer ${accessTokens.get(patients[0])}` } });
+      await other.arrayBuffer();
+      if (other.status === 200) fail(`a token for patient ${patients[0]} read Patient/${patients[1]} at ${base}`);
+    }
+    const anon = await fetch(`${base}${FHIR}/Patient/${patients[0]}`);
+    await anon.arrayBuffer();
+    if (anon.status !== 401) fail(`a read at ${base} without a bearer token answered ${anon.status}, expected 401`);
+    return accessTokens;
+  };
+  const accessTokens = await primeTokens(base);
+  const plainTokens = await primeTokens(`http://127.0.0.1:${plainPort}`);
 
   const rss = sampleRss(pid);
   const figures = (r: LoadResult & { used: number }, minted: number, otherCpu: number): TokenFigures => ({
@@ -523,7 +592,7 @@ async function authScenarios(
     const t0 = performance.now();
     const bodies = await mint(n, (DURATION + 60) * 1000);
     log(`${what}: ${n} single-use values written in ${((performance.now() - t0) / 1000).toFixed(1)} s; ${DURATION} s × ${CONNECTIONS} connections`);
-    const foreign = foreignCpu([pid, rawPid]);
+    const foreign = foreignCpu([pid, plainPid, rawPid]);
     const r = await tokenLoad(port, tokenPath, bodies, DURATION, what);
     const otherCpu = foreign.stop();
     if (otherCpu > 0.2) log(`warning: other processes used ${otherCpu.toFixed(2)} cores during ${what}; figures are disturbed`);
@@ -534,26 +603,37 @@ async function authScenarios(
   );
   const refresh = await tokenRun('refresh', async (n) => (await setup.refreshTokens(n, patients)).map(refreshBody));
 
-  // (h): the point read with bearer tokens, against the raw server on the same URLs.
-  const requests: CannonRequest[] = patients.map((p) => ({ method: 'GET', path: `${FHIR}/Patient/${p}`, headers: { authorization: `Bearer ${accessTokens.get(p)}` } }));
-  const results: Record<'real' | 'raw', LoadResult> = {} as never;
+  // (h): the point read with bearer tokens: audited, unaudited (its own tokens), and the raw server on the same URLs.
+  const bearerRequests = (tokens: Map<string, string>): CannonRequest[] =>
+    patients.map((p) => ({ method: 'GET', path: `${FHIR}/Patient/${p}`, headers: { authorization: `Bearer ${tokens.get(p)}` } }));
+  const results: Partial<Record<Variant, LoadResult>> = {};
   let otherCpu = 0;
-  for (const [which, p] of [['real', port], ['raw', rawPort]] as const) {
+  let auditWrites: { records: number; transactions: number } | undefined;
+  for (const [which, p, requests, srv] of [
+    ['real', port, bearerRequests(accessTokens), server],
+    ['unaudited', plainPort, bearerRequests(plainTokens), plain],
+    ['raw', rawPort, bearerRequests(accessTokens), undefined],
+  ] as const) {
     if (WARMUP) await load(p, requests, WARMUP);
     log(`read-bearer / ${which}: ${DURATION} s × ${CONNECTIONS} connections`);
-    const foreign = foreignCpu([pid, rawPid]);
-    results[which] = await load(p, requests, DURATION);
+    const before = srv && (await auditStats(srv));
+    const foreign = foreignCpu([pid, plainPid, rawPid]);
+    const r = (results[which] = await load(p, requests, DURATION));
     otherCpu = Math.max(otherCpu, foreign.stop());
-    const r = results[which];
     if (r.non2xx || r.errors || r.timeouts) {
       failing = true;
       fail(`read-bearer / ${which}: ${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts (status codes ${JSON.stringify(r.statusCodes)})`);
     }
     if (r.total === 0) fail(`read-bearer / ${which}: no successful responses`);
+    if (srv && before) {
+      const w = checkAudit(`read-bearer / ${which}`, which === 'real', before, await auditStats(srv), r.total);
+      if (which === 'real') auditWrites = w;
+    }
   }
   if (otherCpu > 0.2) log(`warning: other processes used ${otherCpu.toFixed(2)} cores during read-bearer; figures are disturbed`);
   const maxRssMiB = rss.stop();
   await server.stop();
+  await plain.stop();
   await setup.close();
   return {
     scenario: {
@@ -562,13 +642,27 @@ async function authScenarios(
       search: false,
       meanBytes: Math.round(readShape.meanBytes),
       meanEntries: Math.round(readShape.meanEntries * 10) / 10,
-      real: pick(results.real),
-      raw: pick(results.raw),
-      ratio: results.real.reqPerSec / results.raw.reqPerSec,
+      ...figuresOf(results as Record<'real' | 'raw', LoadResult> & { unaudited?: LoadResult }, auditWrites),
       maxRssMiB: Math.round(maxRssMiB * 10) / 10,
       otherCpuCores: Math.round(otherCpu * 100) / 100,
     },
     figures: { scope: BENCH_SCOPE, codeExchange, refresh, maxRssMiB: Math.round(maxRssMiB * 10) / 10 },
+  };
+}
+
+type Variant = 'real' | 'unaudited' | 'raw';
+
+/** A scenario's load figures: real vs raw, and, when it ran unaudited too, the audit trail's cost. */
+function figuresOf(
+  results: Record<'real' | 'raw', LoadResult> & { unaudited?: LoadResult },
+  auditWrites: { records: number; transactions: number } | undefined,
+): Pick<ScenarioResult, 'real' | 'raw' | 'ratio' | 'unaudited' | 'auditCost' | 'auditWrites'> {
+  const u = results.unaudited;
+  return {
+    real: pick(results.real),
+    raw: pick(results.raw),
+    ratio: results.real.reqPerSec / results.raw.reqPerSec,
+    ...(u ? { unaudited: pick(u), auditCost: 1 - results.real.reqPerSec / u.reqPerSec, auditWrites } : {}),
   };
 }
 

@@ -5,6 +5,7 @@
  */
 import type { AuditStore, AuditRecord } from '../store/audit.js';
 import type { AccountHistoryRow } from './account-page/describe.js';
+import { auditEventOf } from './audit.js';
 
 const WINDOW_MS = 180 * 86_400_000;
 
@@ -13,7 +14,7 @@ function resourceTypesOf(r: AuditRecord): string[] {
   const fromQuery = r.query ? /^([A-Z][A-Za-z]+)/.exec(r.query)?.[1] : undefined;
   if (fromQuery) return [fromQuery];
   try {
-    const event = JSON.parse(r.resource) as { entity?: { what?: { reference?: string }; role?: { code?: string } }[] };
+    const event = auditEventOf(r) as { entity?: { what?: { reference?: string }; role?: { code?: string } }[] };
     const refs = (event.entity ?? []).map((e) => e.what?.reference).filter((x): x is string => !!x);
     const types = refs.map((ref) => ref.split('/')[0]).filter((t) => t !== 'Patient');
     return types.length ? [...new Set(types)] : refs.length ? ['Patient'] : [];

@@ -271,7 +271,12 @@ export class AuditInputError extends Error {
   readonly code = 'AUDIT_ERR_INPUT';
 }
 
-/** Checks an input and makes its row (with the AuditEvent) for `recorded` and `id`. */
+/**
+ * Checks an input and makes its row for `recorded` and `id`. The row keeps the event's facts in columns
+ * plus a small JSON of the rest; the AuditEvent resource is built from them when it is read
+ * (`auditEventOf`). Building and storing the full resource on every request cost a third of the read
+ * throughput; the facts are the same either way.
+ */
 export function auditRecord(e: AuditInput, meta: { id: string; recorded: number; observer?: string }): AuditRecord {
   if (!e || typeof e !== 'object') throw new AuditInputError('An audit event is required');
   if (!CATEGORIES.has(e.category)) throw new AuditInputError(`category must be fhir, auth or admin, not '${String(e.category).slice(0, 40)}'`);
@@ -282,7 +287,11 @@ export function auditRecord(e: AuditInput, meta: { id: string; recorded: number;
   if (e.status !== undefined && (!Number.isInteger(e.status) || e.status < 100 || e.status > 599)) throw new AuditInputError('status must be an HTTP status code');
   // NUL cannot be stored in PostgreSQL text; a client may send one in a query.
   const query = e.query ? sanitizeQuery(e.query, e.category).replace(/\u0000/g, '\ufffd') : undefined;
-  const resource = build(e, meta, query);
+  const rest: StoredExtras = { observer: meta.observer ?? 'patient-access' };
+  if (e.status !== undefined) rest.status = e.status;
+  if (e.personId) rest.personId = field('personId', e.personId) ?? undefined;
+  if (e.resourceRef) rest.resourceRef = field('resourceRef', e.resourceRef) ?? undefined;
+  if (e.detail) rest.detail = redact(String(e.detail)).replace(/\u0000/g, '\ufffd').slice(0, 1000);
   return {
     id: meta.id,
     recorded: meta.recorded,
@@ -295,8 +304,43 @@ export function auditRecord(e: AuditInput, meta: { id: string; recorded: number;
     source: field('source', e.source),
     tokenJti: field('tokenJti', e.tokenJti),
     query: query ? query.slice(0, 4000) : null,
-    resource: JSON.stringify(resource),
+    resource: JSON.stringify(rest),
   };
+}
+
+/** What a row keeps besides its columns. */
+interface StoredExtras {
+  observer: string;
+  status?: number;
+  personId?: string;
+  resourceRef?: string;
+  detail?: string;
+}
+
+/** The AuditEvent (IHE BALP) of a stored row. */
+export function auditEventOf(r: AuditRecord): Record<string, unknown> {
+  let rest: StoredExtras;
+  try {
+    rest = JSON.parse(r.resource) as StoredExtras;
+  } catch {
+    rest = { observer: 'patient-access' };
+  }
+  const input: AuditInput = {
+    category: r.category,
+    action: r.action,
+    outcome: r.outcome,
+    status: rest.status,
+    clientId: r.clientId ?? undefined,
+    patientId: r.patientId ?? undefined,
+    username: r.username ?? undefined,
+    personId: rest.personId,
+    source: r.source ?? undefined,
+    tokenJti: r.tokenJti ?? undefined,
+    query: r.query ?? undefined,
+    resourceRef: rest.resourceRef,
+    detail: rest.detail,
+  };
+  return build(input, { id: r.id, recorded: r.recorded, observer: rest.observer }, r.query ?? undefined);
 }
 
 // ---- the trail: durable, group-committed writes ------------------------------------------------

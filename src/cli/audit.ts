@@ -5,6 +5,7 @@
  */
 import type { Writable } from 'node:stream';
 import type { Settings } from '../config/index.js';
+import { auditEventOf } from '../admin/audit.js';
 import { AuditStore, type AuditQuery, type AuditRecord } from '../store/audit.js';
 import { openStore } from '../store/index.js';
 import { UsageError } from './main.js';
@@ -87,12 +88,8 @@ function row(r: AuditRecord): Record<string, unknown> {
   };
 }
 
-function parsed(r: AuditRecord): Record<string, any> | undefined {
-  try {
-    return JSON.parse(r.resource);
-  } catch {
-    return undefined;
-  }
+function parsed(r: AuditRecord): Record<string, any> {
+  return auditEventOf(r);
 }
 
 function personOf(r: AuditRecord): string | null {
@@ -122,7 +119,7 @@ export async function runAudit(settings: Settings, values: AuditValues, io: Audi
   try {
     const audit = new AuditStore(store.sql);
     if (values.ndjson) {
-      for await (const r of audit.iterate(filter)) await write(io.stdout, r.resource + '\n');
+      for await (const r of audit.iterate(filter)) await write(io.stdout, JSON.stringify(auditEventOf(r)) + '\n');
       return 0;
     }
     if (values.json) {

@@ -14,6 +14,7 @@ import {
   AuditInputError,
   AuditTrail,
   AuditTrailClosedError,
+  auditEventOf,
   buildAuditEvent,
   classifyFhirRequest,
   registerFhirAudit,
@@ -281,7 +282,7 @@ for (const kind of storeKinds()) {
       const mine = rows.filter((r) => r.query?.startsWith('Observation?_id=n')).map((r) => r.query);
       assert.deepEqual(mine, Array.from({ length: 2000 }, (_, i) => `Observation?_id=n${i}`));
       // Each row carries its AuditEvent, whose id is the row's id.
-      const ev = JSON.parse(rows[0].resource);
+      const ev = auditEventOf(rows[0]) as any;
       assert.equal(ev.id, rows[0].id);
       assert.equal(ev.resourceType, 'AuditEvent');
       await trail.close();
@@ -430,7 +431,7 @@ for (const kind of storeKinds()) {
       const rows = await audit.query({ since: 0, limit: 10_000 });
       const added = rows.slice(before.length);
       assert.equal(added.length, expectRows, `${init.method ?? 'GET'} ${path} left ${added.length} rows`);
-      return { status: res.status, row: added[0], event: added[0] ? JSON.parse(added[0].resource) : undefined };
+      return { status: res.status, row: added[0], event: added[0] ? (auditEventOf(added[0]) as any) : undefined };
     };
 
     test('a read: one row with client, jti, patient, source and outcome; the AuditEvent names the resource', async () => {
