@@ -6,7 +6,6 @@ import type {
   Goal,
   MedicationDispense,
   MedicationRequest,
-  Observation,
   Patient,
   Procedure,
   RelatedPerson,

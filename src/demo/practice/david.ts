@@ -30,7 +30,6 @@ import {
   labReport,
   patientRef,
   provenance,
-  vitalQuantity,
 } from './builders.js';
 import { FHIR_SD, SOCIAL_HISTORY, SURVEY, SYS, base64, cc, ccMulti, coding, narrative, obsCategory, ref, ucum, usCore } from './helpers.js';
 import { lopezRef, nguyenRef, payerRef, pharmacyRef, practiceRef } from './organization.js';
