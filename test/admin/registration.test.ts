@@ -9,13 +9,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
-import { loadSettings } from '../../src/config/index.js';
-import { seedDemoAuth } from '../../src/demo/auth-seed.js';
-import { seedDemoPractice } from '../../src/demo/seed.js';
-import { defaultRegistry } from '../../src/fhir/search/registry.js';
-import { buildServerWithAuth } from '../../src/server.js';
 import { hashSecret } from '../../src/auth/secrets.js';
-import { registerDeveloperRoutes, REGISTRATION_BODY_LIMIT } from '../../src/admin/developer-pages.js';
+import { REGISTRATION_BODY_LIMIT } from '../../src/admin/developer-pages.js';
 import {
   AdminError,
   approveRegistration,
@@ -28,37 +23,10 @@ import {
 import { ValidationError, redirectUriProblem, checkJwks } from '../../src/admin/registrations.js';
 import { REFERENCE_RE, RegistrationStore, registrationSealKey, seal, unseal } from '../../src/store/registrations.js';
 import { storeKinds, type StoreFixture } from '../helpers/stores.js';
-import { authorizeWithForms, DEMO_PASSWORD, FormBrowser, freePort, hiddenField, obtainTokens, type AuthTestServer } from '../helpers/auth-server.js';
+import { authorizeWithForms, FormBrowser, hiddenField, obtainTokens, startAuthServer, type AuthTestServer } from '../helpers/auth-server.js';
 
-/** The whole server with the developer routes (registered here unless the server already has them). */
-async function startServer(fx: StoreFixture): Promise<AuthTestServer> {
-  const port = await freePort();
-  const settings = loadSettings({
-    PORT: String(port),
-    PUBLIC_URL: `http://127.0.0.1:${port}`,
-    LOG_LEVEL: 'silent',
-    DEMO_PASSWORD,
-    RATE_LIMIT_API: '0',
-    RATE_LIMIT_AUTH: '0',
-  } as NodeJS.ProcessEnv);
-  await seedDemoPractice(fx.store, defaultRegistry(), { production: false });
-  await seedDemoAuth({ store: fx.store, password: DEMO_PASSWORD });
-  const built = await buildServerWithAuth({ settings, store: fx.store, logger: false });
-  await built.app.after();
-  if (!built.app.hasRoute({ method: 'GET', url: '/developers' })) {
-    await registerDeveloperRoutes(built.app, { store: fx.store, authStore: built.auth.authStore, publicUrl: settings.publicUrl, practiceName: settings.practiceName });
-  }
-  await built.app.listen({ port, host: '127.0.0.1' });
-  return {
-    ...built,
-    settings,
-    baseUrl: settings.publicUrl,
-    fhirBase: settings.fhirBaseUrl,
-    issuer: settings.issuer,
-    tokenUrl: `${settings.issuer}/protocol/openid-connect/token`,
-    close: () => built.app.close(),
-  };
-}
+/** The whole server, seeded with the demo practice, apps and logins. */
+const startServer = (fx: StoreFixture): Promise<AuthTestServer> => startAuthServer(fx);
 
 const VALID = {
   contact_email: 'dev@example.com',

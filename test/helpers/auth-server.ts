@@ -9,7 +9,7 @@ import { loadSettings, type Settings } from '../../src/config/index.js';
 import { seedDemoAuth, DEMO_CLIENTS } from '../../src/demo/auth-seed.js';
 import { seedDemoPractice } from '../../src/demo/seed.js';
 import { defaultRegistry } from '../../src/fhir/search/registry.js';
-import { buildServerWithAuth, type BuiltServer } from '../../src/server.js';
+import { buildServerWithAuth, type BuiltServer, type ServerOptions } from '../../src/server.js';
 import type { StoreFixture } from './stores.js';
 
 export const DEMO_PASSWORD = 'Test-Passw0rd!';
@@ -34,7 +34,12 @@ export interface AuthTestServer extends BuiltServer {
 }
 
 /** Starts the whole server on `fx`'s store, seeded with the demo practice, apps and logins. */
-export async function startAuthServer(fx: StoreFixture, env: Record<string, string> = {}, fetchImpl?: typeof fetch): Promise<AuthTestServer> {
+export async function startAuthServer(
+  fx: StoreFixture,
+  env: Record<string, string> = {},
+  fetchImpl?: typeof fetch,
+  serverOptions: Partial<Pick<ServerOptions, 'accountPage' | 'resolveAccess'>> = {},
+): Promise<AuthTestServer> {
   const port = await freePort();
   const settings = loadSettings({
     PORT: String(port),
@@ -48,7 +53,7 @@ export async function startAuthServer(fx: StoreFixture, env: Record<string, stri
   const registry = defaultRegistry();
   await seedDemoPractice(fx.store, registry, { production: false });
   await seedDemoAuth({ store: fx.store, registry, password: DEMO_PASSWORD, publicUrl: settings.publicUrl });
-  const built = await buildServerWithAuth({ settings, store: fx.store, logger: false, fetch: fetchImpl });
+  const built = await buildServerWithAuth({ settings, store: fx.store, logger: false, fetch: fetchImpl, ...serverOptions });
   await built.app.listen({ port, host: '127.0.0.1' });
   return {
     ...built,
