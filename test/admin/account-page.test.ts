@@ -6,17 +6,13 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadSettings } from '../../src/config/index.js';
-import { seedDemoAuth, DEMO_CLIENTS } from '../../src/demo/auth-seed.js';
-import { seedDemoPractice } from '../../src/demo/seed.js';
-import { defaultRegistry } from '../../src/fhir/search/registry.js';
-import { buildServerWithAuth } from '../../src/server.js';
+import { DEMO_CLIENTS } from '../../src/demo/auth-seed.js';
 import { AuthStore } from '../../src/store/auth.js';
 import { SIGN_IN_FAILED } from '../../src/auth/flow.js';
 import { escapeHtml } from '../../src/auth/screens/escape.js';
 import { type AccountHistoryRow, type AccountPageEvent } from '../../src/admin/account-page.js';
 import { sqliteFixture, type StoreFixture } from '../helpers/stores.js';
-import { DEMO_PASSWORD, FormBrowser, freePort, hiddenField, obtainTokens, type AuthTestServer } from '../helpers/auth-server.js';
+import { DEMO_PASSWORD, FormBrowser, hiddenField, obtainTokens, startAuthServer, type AuthTestServer } from '../helpers/auth-server.js';
 
 const DAVID = '428946492';
 const ANNA = '428946523';
@@ -84,40 +80,27 @@ describe('the patient account page (sqlite)', () => {
 
   before(async () => {
     fx = await sqliteFixture();
-    const port = await freePort();
-    const settings = loadSettings({ PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}`, LOG_LEVEL: 'silent', DEMO_PASSWORD } as NodeJS.ProcessEnv);
-    const registry = defaultRegistry();
-    await seedDemoPractice(fx.store, registry, { production: false });
-    authStore = new AuthStore(fx.store.sql);
-    await seedDemoAuth({ store: fx.store, password: DEMO_PASSWORD, authStore, registry, publicUrl: settings.publicUrl });
-    // The page as the server wires it, with its history and event sink replaced by test doubles.
-    const built = await buildServerWithAuth({ settings, store: fx.store, logger: false, accountPage: {
-      lookupPatients: async (ids) => ids.map((id) => ({ id, name: NAMES[id] ?? `Patient ${id}` })),
-      history: async (username, patientIds, limit) => {
-        historyCalls.push({ username, patientIds, limit });
-        const rows: AccountHistoryRow[] = [
-          { recorded: Date.UTC(2025, 2, 4, 9, 5), clientId: DEMO_CLIENTS.public.clientId, patientId: ALEX, action: 'search', resourceTypes: ['Observation', 'AllergyIntolerance'], outcome: '0' },
-          { recorded: Date.UTC(2025, 2, 4, 9, 4), clientId: DEMO_CLIENTS.confidential.clientId, patientId: ALEX, action: 'read', resourceTypes: ['Patient'], outcome: '4' },
-          { recorded: Date.UTC(2025, 2, 3, 8, 0), clientId: EVIL, patientId: ALEX, action: 'read', resourceTypes: ['Condition'], outcome: 'success' },
-          // Not a patient of this account: never shown.
-          { recorded: Date.UTC(2025, 2, 2, 8, 0), clientId: DEMO_CLIENTS.public.clientId, patientId: 'someone-else', action: 'read', resourceTypes: ['Immunization'], outcome: '0' },
-        ];
-        return rows.filter((r) => !r.patientId || patientIds.includes(r.patientId) || r.patientId === 'someone-else');
+    // The server with the page as it is wired, its history and event sink replaced by test doubles.
+    server = await startAuthServer(fx, {}, undefined, {
+      accountPage: {
+        lookupPatients: async (ids) => ids.map((id) => ({ id, name: NAMES[id] ?? `Patient ${id}` })),
+        history: async (username, patientIds, limit) => {
+          historyCalls.push({ username, patientIds, limit });
+          const rows: AccountHistoryRow[] = [
+            { recorded: Date.UTC(2025, 2, 4, 9, 5), clientId: DEMO_CLIENTS.public.clientId, patientId: ALEX, action: 'search', resourceTypes: ['Observation', 'AllergyIntolerance'], outcome: '0' },
+            { recorded: Date.UTC(2025, 2, 4, 9, 4), clientId: DEMO_CLIENTS.confidential.clientId, patientId: ALEX, action: 'read', resourceTypes: ['Patient'], outcome: '4' },
+            { recorded: Date.UTC(2025, 2, 3, 8, 0), clientId: EVIL, patientId: ALEX, action: 'read', resourceTypes: ['Condition'], outcome: 'success' },
+            // Not a patient of this account: never shown.
+            { recorded: Date.UTC(2025, 2, 2, 8, 0), clientId: DEMO_CLIENTS.public.clientId, patientId: 'someone-else', action: 'read', resourceTypes: ['Immunization'], outcome: '0' },
+          ];
+          return rows.filter((r) => !r.patientId || patientIds.includes(r.patientId) || r.patientId === 'someone-else');
+        },
+        onEvent: (e) => {
+          events.push(e);
+        },
       },
-      onEvent: (e) => {
-        events.push(e);
-      },
-    } });
-    await built.app.listen({ port, host: '127.0.0.1' });
-    server = {
-      ...built,
-      settings,
-      baseUrl: settings.publicUrl,
-      fhirBase: settings.fhirBaseUrl,
-      issuer: settings.issuer,
-      tokenUrl: `${settings.issuer}/protocol/openid-connect/token`,
-      close: () => built.app.close(),
-    };
+    });
+    authStore = server.auth.authStore;
     // An app whose registered name carries markup, connected to Alex but never used.
     await authStore.putClient({
       clientId: EVIL,
