@@ -7,8 +7,8 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { storeKinds, type StoreFixture } from '../helpers/stores.js';
-import { DEMO_PASSWORD, freePort, obtainTokens, type AuthTestServer } from '../helpers/auth-server.js';
+import { sqliteFixture, storeKinds, type StoreFixture } from '../helpers/stores.js';
+import { DEMO_PASSWORD, freePort, obtainTokens, startAuthServer, type AuthTestServer } from '../helpers/auth-server.js';
 import { loadSettings, FHIR_BASE_PATH } from '../../src/config/index.js';
 import { seedDemoAuth, DEMO_CLIENTS } from '../../src/demo/auth-seed.js';
 import { seedDemoPractice } from '../../src/demo/seed.js';
@@ -34,14 +34,16 @@ interface LimitedServer extends AuthTestServer {
 /** The whole server as src/server.ts builds it, with the limiter wired in the way the lead will. */
 async function startLimitedServer(fx: StoreFixture, env: Record<string, string>): Promise<LimitedServer> {
   const port = await freePort();
-  const settings = loadSettings({ PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}`, LOG_LEVEL: 'silent', DEMO_PASSWORD, ...env } as NodeJS.ProcessEnv);
+  const wanted = loadSettings({ PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}`, LOG_LEVEL: 'silent', DEMO_PASSWORD, ...env } as NodeJS.ProcessEnv);
+  // The server's own limiter is off: the test's limiter, on a clock the tests move, is the one under test.
+  const settings = loadSettings({ PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}`, LOG_LEVEL: 'silent', DEMO_PASSWORD, ...env, RATE_LIMIT_API: '0', RATE_LIMIT_AUTH: '0' } as NodeJS.ProcessEnv);
   const registry = defaultRegistry();
   await seedDemoPractice(fx.store, registry, { production: false });
   await seedDemoAuth({ store: fx.store, password: DEMO_PASSWORD });
   const clock = new Clock();
   const limiter = new RateLimiter({
     store: new RateLimitStore(fx.store.sql),
-    limits: { api: settings.rateLimitApi, auth: settings.rateLimitAuth },
+    limits: { api: wanted.rateLimitApi, auth: wanted.rateLimitAuth },
     now: clock.now,
   });
   let resolve: AccessResolver | undefined;
@@ -358,3 +360,32 @@ for (const kind of storeKinds()) {
     });
   });
 }
+
+describe('rate limits as the server wires them', () => {
+  test('RATE_LIMIT_AUTH and RATE_LIMIT_API apply to a server started with them', async () => {
+    const fx = await sqliteFixture();
+    const server = await startAuthServer(fx, { RATE_LIMIT_AUTH: '2', RATE_LIMIT_API: '2' });
+    try {
+      const token = () =>
+        fetch(server.tokenUrl, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': '10.99.0.1' },
+          body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: 'nope', client_id: DEMO_CLIENTS.public.clientId }),
+        });
+      assert.equal((await token()).status, 400);
+      assert.equal((await token()).status, 400);
+      const refused = await token();
+      assert.equal(refused.status, 429);
+      assert.ok(Number(refused.headers.get('retry-after')) > 0);
+      const fhir = () => fetch(`${server.fhirBase}/Patient/428946492`, { headers: { 'x-forwarded-for': '10.99.0.2' } });
+      assert.equal((await fhir()).status, 401);
+      assert.equal((await fhir()).status, 401);
+      const limited = await fhir();
+      assert.equal(limited.status, 429);
+      assert.equal((await limited.json()).resourceType, 'OperationOutcome');
+    } finally {
+      await server.close();
+      await fx.cleanup();
+    }
+  });
+});
