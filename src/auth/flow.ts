@@ -79,10 +79,11 @@ const GRANULAR: Record<string, { system: string; codes: [string, string][] }> = 
   },
 };
 
-function granularChoices(scope: string): { scope: string; text: string }[] | undefined {
-  const m = /^patient\/([A-Za-z]+)\.(read|[crus]*s?[a-z]*)$/.exec(scope);
-  if (!m || scope.includes('?')) return undefined;
-  const g = GRANULAR[m[1]];
+/** Narrower choices for a type-level patient scope (not already granular) of a type listed above. */
+function granularChoices(scope: string, registry: SearchParameterRegistry): { scope: string; text: string }[] | undefined {
+  const [s] = parseScopes(scope, registry).resource;
+  if (!s || s.context !== 'patient' || s.query?.length) return undefined;
+  const g = GRANULAR[s.type];
   if (!g) return undefined;
   return g.codes.map(([code, text]) => ({ scope: `${scope}?category=${g.system}|${code}`, text }));
 }
@@ -293,7 +294,7 @@ export function registerFlowRoutes(app: FastifyInstance, o: FlowOptions): void {
     const requested = formatScopes(parsed).split(' ').filter(Boolean);
     for (const scope of requested) {
       const d = describeScope(scope, o.registry);
-      const granular = granularChoices(scope);
+      const granular = granularChoices(scope, o.registry);
       if (granular) offered[scope] = granular.map((g) => g.scope);
       list.push({ scope, group: d.group, text: d.text, granular });
     }

@@ -4,6 +4,12 @@
  * a new one. Index tables have the resource's `seq` first in their key so a resource's rows sit together.
  */
 
+/** The tables that hold a resource's derived rows, keyed by its `seq`: rewritten on every new version. */
+export const DERIVED_TABLES = ['idx_token', 'idx_string', 'idx_date', 'idx_reference', 'idx_number', 'compartment'] as const;
+
+/** Every table with rows of a resource, derived ones first. */
+export const RESOURCE_TABLES = [...DERIVED_TABLES, 'resource_history', 'resources'] as const;
+
 export interface Migration {
   id: number;
   name: string;

@@ -90,6 +90,31 @@ describe('patient-access CLI', () => {
     assert.match(prod.stderr, /production/);
   });
 
+  test('keys rotate makes a new signing key and keeps the old one verifying; other actions are usage errors', async () => {
+    const data = join(dir, 'keys');
+    const first = cli(['keys', 'rotate'], { DATA_DIR: data });
+    assert.equal(first.status, 0, first.stderr);
+    const kid1 = /New signing key (\S+)\./.exec(first.stdout)?.[1];
+    assert.ok(kid1);
+    const second = cli(['keys', 'rotate'], { DATA_DIR: data });
+    assert.equal(second.status, 0, second.stderr);
+    const kid2 = /New signing key (\S+)\./.exec(second.stdout)?.[1];
+    assert.ok(kid2 && kid2 !== kid1);
+    assert.match(second.stdout, new RegExp(`Retired ${kid1}: still verifying`));
+    const { SqliteStore } = await import('../../src/store/sqlite/index.js');
+    const { AuthStore } = await import('../../src/store/auth.js');
+    const store = new SqliteStore(join(data, 'patient-access.db'));
+    try {
+      const keys = await new AuthStore(store.sql).listKeys();
+      assert.deepEqual(keys.filter((k) => k.retiredAt === null).map((k) => k.kid), [kid2]);
+      assert.ok(keys.some((k) => k.kid === kid1));
+    } finally {
+      await store.close();
+    }
+    assert.equal(cli(['keys'], { DATA_DIR: data }).status, 2);
+    assert.equal(cli(['keys', 'shred'], { DATA_DIR: data }).status, 2);
+  });
+
   test('serve seeds the demo practice, answers health checks and refuses data without a token', async () => {
     const data = join(dir, 'serve');
     const port = 20000 + Math.floor(Math.random() * 20000);

@@ -5,12 +5,12 @@
  */
 import pg from 'pg';
 import { serializeVersion, toStoredResource, nextTimestamp, type ResourceRow } from '../content.js';
-import { MIGRATIONS } from '../migrations.js';
+import { DERIVED_TABLES, MIGRATIONS, RESOURCE_TABLES } from '../migrations.js';
 import {
   renderCount,
   renderIncludeTargets,
   renderRead,
-  renderReadMany,
+  renderIncludeReads,
   renderRevInclude,
   renderSearch,
   type Sql,
@@ -185,7 +185,7 @@ export class PostgresStore implements Store {
     }
     if (changed.length) {
       const seqs = changed.map((c) => c.seq);
-      for (const table of ['idx_token', 'idx_string', 'idx_date', 'idx_reference', 'idx_number', 'compartment']) {
+      for (const table of DERIVED_TABLES) {
         await client.query(`DELETE FROM ${table} WHERE seq = ANY($1::bigint[])`, [seqs]);
       }
     }
@@ -308,14 +308,8 @@ export class PostgresStore implements Store {
     const targets = await this.#all<{ target_type: string; target_id: string }>(
       renderIncludeTargets(fromSeqs, request.param, request.targetType),
     );
-    const byType = new Map<string, string[]>();
-    for (const t of targets) byType.set(t.target_type, [...(byType.get(t.target_type) ?? []), t.target_id]);
     const out: StoredResource[] = [];
-    for (const [type, ids] of byType) {
-      const v = visible(type);
-      if (!v) continue;
-      out.push(...(await this.#all<ResourceRow>(renderReadMany(type, ids, v))).map(toStoredResource));
-    }
+    for (const sql of renderIncludeReads(targets, visible)) out.push(...(await this.#all<ResourceRow>(sql)).map(toStoredResource));
     return out;
   }
 
@@ -341,7 +335,7 @@ export class PostgresStore implements Store {
         [refs.map((r) => r.type), refs.map((r) => r.id)],
       );
       const seqs = res.rows.map((r) => Number(r.seq));
-      for (const table of ['idx_token', 'idx_string', 'idx_date', 'idx_reference', 'idx_number', 'compartment', 'resource_history', 'resources']) {
+      for (const table of RESOURCE_TABLES) {
         await client.query(`DELETE FROM ${table} WHERE seq = ANY($1::bigint[])`, [seqs]);
       }
       return seqs.length;

@@ -235,6 +235,30 @@ export function renderRead(type: string, id: string, visible: Condition | undefi
   return { text, params: b.params };
 }
 
+/** Ids grouped by resource type, in first-seen order. */
+export function groupByType(refs: { type: string; id: string }[]): Map<string, string[]> {
+  const byType = new Map<string, string[]>();
+  for (const r of refs) {
+    const ids = byType.get(r.type);
+    if (ids) ids.push(r.id);
+    else byType.set(r.type, [r.id]);
+  }
+  return byType;
+}
+
+/** One SELECT per target type of an include, each restricted by `visible`; types it returns null for are left out. */
+export function renderIncludeReads(
+  targets: { target_type: string; target_id: string }[],
+  visible: (targetType: string) => Condition | null,
+): Sql[] {
+  const out: Sql[] = [];
+  for (const [type, ids] of groupByType(targets.map((t) => ({ type: t.target_type, id: t.target_id })))) {
+    const v = visible(type);
+    if (v) out.push(renderReadMany(type, ids, v));
+  }
+  return out;
+}
+
 export function renderReadMany(type: string, ids: string[], visible: Condition): Sql {
   const b = new Builder();
   const text = `SELECT ${RESOURCE_COLUMNS} FROM resources r WHERE r.type = ${b.bind(type)} AND r.id IN (${b.list(ids)}) AND ${renderCondition(b, visible)}`;
@@ -256,8 +280,7 @@ export function renderRevInclude(
   visible: Condition,
 ): Sql {
   const b = new Builder();
-  const byType = new Map<string, string[]>();
-  for (const t of targets) byType.set(t.type, [...(byType.get(t.type) ?? []), t.id]);
+  const byType = groupByType(targets);
   // Bound strictly in textual order.
   const head = `SELECT ${RESOURCE_COLUMNS} FROM resources r WHERE r.type = ${b.bind(sourceType)} AND r.seq IN (SELECT x.seq FROM idx_reference x WHERE x.param = ${b.bind(param)}`;
   const match = [...byType]

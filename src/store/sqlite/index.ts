@@ -7,12 +7,12 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { serializeVersion, toStoredResource, nextTimestamp, type ResourceRow } from '../content.js';
-import { MIGRATIONS } from '../migrations.js';
+import { DERIVED_TABLES, MIGRATIONS, RESOURCE_TABLES } from '../migrations.js';
 import {
   renderCount,
   renderIncludeTargets,
   renderRead,
-  renderReadMany,
+  renderIncludeReads,
   renderRevInclude,
   renderSearch,
   type Sql,
@@ -166,7 +166,7 @@ export class SqliteStore implements Store {
         serializeVersion(w, versionId, now),
         seq,
       );
-      for (const table of ['idx_token', 'idx_string', 'idx_date', 'idx_reference', 'idx_number', 'compartment']) {
+      for (const table of DERIVED_TABLES) {
         this.#stmt(`DELETE FROM ${table} WHERE seq = ?`).run(seq);
       }
     }
@@ -252,22 +252,7 @@ export class SqliteStore implements Store {
     const targets = this.#all<{ target_type: string; target_id: string }>(
       renderIncludeTargets(fromSeqs, request.param, request.targetType),
     );
-    return this.#readGrouped(targets, visible);
-  }
-
-  #readGrouped(
-    targets: { target_type: string; target_id: string }[],
-    visible: (targetType: string) => Condition | null,
-  ): StoredResource[] {
-    const byType = new Map<string, string[]>();
-    for (const t of targets) byType.set(t.target_type, [...(byType.get(t.target_type) ?? []), t.target_id]);
-    const out: StoredResource[] = [];
-    for (const [type, ids] of byType) {
-      const v = visible(type);
-      if (!v) continue;
-      out.push(...this.#all<ResourceRow>(renderReadMany(type, ids, v)).map(toStoredResource));
-    }
-    return out;
+    return renderIncludeReads(targets, visible).flatMap((sql) => this.#all<ResourceRow>(sql).map(toStoredResource));
   }
 
   async revInclude(
@@ -297,7 +282,7 @@ export class SqliteStore implements Store {
           | { seq: number }
           | undefined;
         if (!row) continue;
-        for (const table of ['idx_token', 'idx_string', 'idx_date', 'idx_reference', 'idx_number', 'compartment', 'resource_history', 'resources']) {
+        for (const table of RESOURCE_TABLES) {
           this.#stmt(`DELETE FROM ${table} WHERE seq = ?`).run(row.seq);
         }
         n++;
