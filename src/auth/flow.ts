@@ -131,6 +131,21 @@ export function registerFlowRoutes(app: FastifyInstance, o: FlowOptions): void {
   const expired = (reply: FastifyReply) =>
     errorPage(reply, 400, 'This sign-in has expired', 'Go back to the app and start connecting again.');
 
+  /** A screen's POST: its form and transaction once the transaction is live and the CSRF token checks out. */
+  const postedStep = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): Promise<{ ok: true; form: URLSearchParams; txId: string; tx: Transaction } | { ok: false; reply: FastifyReply }> => {
+    const form = formBody(request);
+    const txId = form.get('tx');
+    const tx = await loadTx(txId);
+    if (!tx || !txId) return { ok: false, reply: expired(reply) };
+    if (!csrfOk(request, txId, form.get('csrf'))) {
+      return { ok: false, reply: errorPage(reply, 403, 'This form has expired', 'Go back to the app and start connecting again.') };
+    }
+    return { ok: true, form, txId, tx };
+  };
+
   /** The next screen for a transaction, as a 303 (POST/redirect/GET). */
   const next = async (reply: FastifyReply, txId: string, tx: Transaction) => {
     if (!tx.username) return reply.code(303).header('location', `${paths.signIn}?tx=${txId}`).send();
@@ -204,11 +219,9 @@ export function registerFlowRoutes(app: FastifyInstance, o: FlowOptions): void {
     return showSignIn(request, reply, txId, tx);
   });
   app.post(paths.signIn, async (request, reply) => {
-    const form = formBody(request);
-    const txId = form.get('tx');
-    const tx = await loadTx(txId);
-    if (!tx || !txId) return expired(reply);
-    if (!csrfOk(request, txId, form.get('csrf'))) return errorPage(reply, 403, 'This form has expired', 'Go back to the app and start connecting again.');
+    const posted = await postedStep(request, reply);
+    if (!posted.ok) return posted.reply;
+    const { form, txId, tx } = posted;
     const username = (form.get('username') ?? '').trim().toLowerCase().slice(0, 200);
     const t = now();
     const result = await checkSignIn(o.authStore, username, form.get('password') ?? '', t);
@@ -272,11 +285,9 @@ export function registerFlowRoutes(app: FastifyInstance, o: FlowOptions): void {
     return showPicker(request, reply, txId, tx, account);
   });
   app.post(paths.choose, async (request, reply) => {
-    const form = formBody(request);
-    const txId = form.get('tx');
-    const tx = await loadTx(txId);
-    if (!tx || !txId) return expired(reply);
-    if (!csrfOk(request, txId, form.get('csrf'))) return errorPage(reply, 403, 'This form has expired', 'Go back to the app and start connecting again.');
+    const posted = await postedStep(request, reply);
+    if (!posted.ok) return posted.reply;
+    const { form, txId, tx } = posted;
     const account = await accountOf(tx);
     if (!account) return next(reply, txId, tx);
     const patient = form.get('patient');
@@ -328,11 +339,9 @@ export function registerFlowRoutes(app: FastifyInstance, o: FlowOptions): void {
     );
   });
   app.post(paths.consent, async (request, reply) => {
-    const form = formBody(request);
-    const txId = form.get('tx');
-    const tx = await loadTx(txId);
-    if (!tx || !txId) return expired(reply);
-    if (!csrfOk(request, txId, form.get('csrf'))) return errorPage(reply, 403, 'This form has expired', 'Go back to the app and start connecting again.');
+    const posted = await postedStep(request, reply);
+    if (!posted.ok) return posted.reply;
+    const { form, txId, tx } = posted;
     const account = await accountOf(tx);
     if (!account || !tx.patientId || !tx.offered) return next(reply, txId, tx);
     await o.authStore.deleteAuthRequest(txId);

@@ -182,7 +182,7 @@ export class FhirService {
     const seen = new Set(matches.map((m) => `${m.type}/${m.id}`));
     const shared = await this.store.include(
       matches.map((m) => m.seq),
-      { sourceType: '*' },
+      {},
       (t) => (SHARED_TYPES.has(t) ? this.#visibleIfAccessible(ctx, t) : null),
     );
     for (const r of shared) {

@@ -123,9 +123,8 @@ export interface PageRow {
   sortValues: (number | null)[];
 }
 
-/** What `_include` follows: references from `from` rows through `param`, optionally to one type. */
+/** What `_include` follows: references of the page's rows through `param`, optionally to one type. */
 export interface IncludeRequest {
-  sourceType: string;
   /** Undefined: follow every indexed reference of the source rows. */
   param?: string;
   targetType?: string;

@@ -141,9 +141,9 @@ for (const kind of storeKinds()) {
         prep({ resourceType: 'MedicationRequest', id: 'mr1', status: 'active', intent: 'order', subject: { reference: 'Patient/i1' }, medicationReference: { reference: 'Medication/m1' } }),
       ]);
       const [mr] = await fx.store.search({ type: 'MedicationRequest', where: { kind: 'compartment', patients: ['i1'] }, sort: [], limit: 10 });
-      const inc = await fx.store.include([mr.resource.seq], { sourceType: 'MedicationRequest', param: 'medication' }, () => ({ kind: 'and', all: [] }));
+      const inc = await fx.store.include([mr.resource.seq], { param: 'medication' }, () => ({ kind: 'and', all: [] }));
       assert.deepEqual(inc.map((r) => r.id), ['m1']);
-      const none = await fx.store.include([mr.resource.seq], { sourceType: 'MedicationRequest', param: 'medication' }, () => null);
+      const none = await fx.store.include([mr.resource.seq], { param: 'medication' }, () => null);
       assert.deepEqual(none, []);
     });
 
