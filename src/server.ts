@@ -14,6 +14,7 @@ import { fhirError } from './fhir/errors.js';
 import { operationOutcome } from './fhir/outcome.js';
 import { FHIR_JSON, sendFhirError } from './fhir/routes.js';
 import type { Store } from './store/types.js';
+import { AuditStore } from './store/audit.js';
 import { createAuthServer, type AuthServer } from './auth/index.js';
 import { registerDeveloperRoutes } from './admin/developer-pages.js';
 import { AccountsAdmin } from './admin/accounts.js';
@@ -135,7 +136,9 @@ export async function buildServerWithAuth(options: ServerOptions): Promise<Built
     }
   });
 
-  const audit = new AuditTrail(store.sql, { observer: settings.fhirBaseUrl });
+  const journal = store.auditJournal();
+  if (journal) journal.onError = (err) => app.log.error({ err }, 'audit journal: records could not be moved into the table yet; they are kept and tried again');
+  const audit = new AuditTrail(new AuditStore(store.sql, { journal }), { observer: settings.fhirBaseUrl });
   app.addHook('onClose', async () => audit.close());
   const auth = await createAuthServer({
     audit,

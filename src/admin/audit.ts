@@ -7,11 +7,12 @@
  *   event type), `action`, `recorded`, `outcome`, agents (the client app with its client_id, the user with
  *   the token `jti` as BALP's OAuth `policy`, the server), `source.observer`, entities (patient, query,
  *   resource read).
- * - `AuditTrail.record` is durable when it resolves. Records that arrive together are group-committed:
- *   one transaction for all records of the same event-loop turn (and for everything that arrives while a
- *   write is in flight), up to `maxBatch` per transaction. That keeps the cost per request small.
+ * - `AuditTrail.record` is durable when it resolves. Records that arrive together are written together:
+ *   all records of the same event-loop turn (and everything that arrives while a write is in flight), up
+ *   to `maxBatch` at a time, go into one transaction — or, where the store keeps an audit journal
+ *   (SQLite), into one append to it, which costs the event loop far less.
  * - `registerFhirAudit` is an `onSend` hook that records each FHIR interaction and holds the response
- *   until its record is committed, so no acknowledged request goes unaudited after a crash.
+ *   until its record is durable, so no acknowledged request goes unaudited after a crash.
  */
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -442,7 +443,10 @@ export class AuditTrail {
     while (this.#pending.length) {
       const batch = this.#pending.splice(0, this.#maxBatch);
       try {
-        await this.store.append(batch.map((p) => p.record));
+        const records = batch.map((p) => p.record);
+        const journal = this.store.journal;
+        if (journal) journal.append(records);
+        else await this.store.append(records);
         this.stats.transactions++;
         this.stats.records += batch.length;
         for (const p of batch) p.resolve();

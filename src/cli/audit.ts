@@ -117,7 +117,7 @@ export async function runAudit(settings: Settings, values: AuditValues, io: Audi
   };
   const store = await openStore(settings);
   try {
-    const audit = new AuditStore(store.sql);
+    const audit = new AuditStore(store.sql, { journal: store.auditJournal() });
     if (values.ndjson) {
       for await (const r of audit.iterate(filter)) await write(io.stdout, JSON.stringify(auditEventOf(r)) + '\n');
       return 0;

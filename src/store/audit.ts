@@ -77,12 +77,43 @@ function insertSql(rows: number): string {
   return `INSERT INTO audit_events (${COLUMNS.join(', ')}) VALUES ${Array.from({ length: rows }, () => one).join(', ')}`;
 }
 
+const INGEST_SQL = `${insertSql(1)} ON CONFLICT (id) DO NOTHING`;
+const INGEST_CHUNK = 2000;
+
 export class AuditQueryError extends Error {
   readonly code = 'AUDIT_ERR_QUERY';
 }
 
+/**
+ * A faster durable path into `audit_events` than a transaction per group of records, where the store has
+ * one (SQLite: an append-only file per process, moved into the table off the event loop). A record is in
+ * the trail once `append` returns; `settle` makes everything appended so far visible to queries.
+ */
+export interface AuditJournal {
+  /** Durable against a crash of this process once it returns; throws when the write failed. */
+  append(records: AuditRecord[]): void;
+  /** Resolves once every record appended so far, by this process or one that stopped, is in `audit_events`. */
+  settle(): Promise<void>;
+  /** Settles and stops; later appends throw. */
+  close(): Promise<void>;
+  /** Told when records could not be moved on (they are kept and tried again); the server logs it. */
+  onError: (err: Error) => void;
+}
+
+export interface AuditStoreOptions {
+  /** The store's journal: queries settle it first, so they see every record already acknowledged. */
+  journal?: AuditJournal;
+}
+
 export class AuditStore {
-  constructor(private readonly sql: SqlExecutor) {}
+  readonly journal: AuditJournal | undefined;
+
+  constructor(
+    private readonly sql: SqlExecutor,
+    options: AuditStoreOptions = {},
+  ) {
+    this.journal = options.journal;
+  }
 
   /** Writes `records` in ONE transaction: all of them or none. */
   async append(records: AuditRecord[]): Promise<void> {
@@ -101,8 +132,22 @@ export class AuditStore {
     });
   }
 
+  /**
+   * Writes records that may already be stored (a journal replayed after a crash), skipping those whose id
+   * is present; `INGEST_CHUNK` rows per transaction.
+   */
+  async ingest(records: AuditRecord[]): Promise<void> {
+    for (let start = 0; start < records.length; start += INGEST_CHUNK) {
+      const chunk = records.slice(start, start + INGEST_CHUNK);
+      await this.sql.transaction(async (tx) => {
+        for (const r of chunk) await tx.run(INGEST_SQL, values(r));
+      });
+    }
+  }
+
   /** Matching events in `recorded`, `id` order. */
   async query(q: AuditQuery = {}): Promise<AuditRecord[]> {
+    await this.journal?.settle();
     if (q.afterId !== undefined) {
       const [row] = await this.sql.all<Row>('SELECT recorded FROM audit_events WHERE id = ?', [q.afterId]);
       if (!row) throw new AuditQueryError(`No audit event has the id '${q.afterId.slice(0, 64)}' to continue after`);
@@ -113,6 +158,7 @@ export class AuditStore {
 
   /** Every matching event, in order, fetched `pageSize` rows at a time (for export). */
   async *iterate(q: Omit<AuditQuery, 'limit' | 'afterId'> = {}, pageSize = 500): AsyncGenerator<AuditRecord> {
+    await this.journal?.settle();
     let after: { recorded: number; id: string } | undefined;
     for (;;) {
       const page = await this.#page({ ...q, limit: pageSize }, after);

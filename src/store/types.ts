@@ -3,6 +3,7 @@
  * The asynchronous store interface. The FHIR layer decides what a search means and hands the store a
  * dialect-neutral `ResourceQuery`; the SQLite and PostgreSQL stores only render it to SQL and run it.
  */
+import type { AuditJournal } from './audit.js';
 
 /** Index values extracted from one resource at write time, one list per kind of index. */
 export interface ResourceIndexes {
@@ -174,6 +175,8 @@ export interface Store {
   countByType(): Promise<Record<string, number>>;
   /** SQL access for the store layer's other modules. */
   readonly sql: SqlExecutor;
+  /** The store's audit journal, where it keeps one (a SQLite file); one per store, closed with it. */
+  auditJournal(): AuditJournal | undefined;
 }
 
 /** Conjunction of conditions, flattened so a compartment condition stays at the top level. */

@@ -130,7 +130,7 @@ describe('audit crash safety (SQLite, SIGKILL after each response)', () => {
     assert.ok(acknowledged.length >= rounds.length + 1, `${acknowledged.length} acknowledged`);
     const store = new SqliteStore(join(dir, SQLITE_FILE_NAME));
     try {
-      const rows = await new AuditStore(store.sql).query({ limit: 10_000 });
+      const rows = await new AuditStore(store.sql, { journal: store.auditJournal() }).query({ limit: 10_000 });
       const missing = acknowledged.filter((a) => !rows.some(a.matches));
       assert.deepEqual(missing.map((a) => `${a.what} → ${a.status}`), [], 'acknowledged but not audited');
       // The reads of the same patient: at least as many rows as acknowledged reads.

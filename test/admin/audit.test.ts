@@ -118,7 +118,7 @@ for (const kind of storeKinds()) {
 
     test('append-only: the store has no way to change or remove an event', () => {
       const methods = Object.getOwnPropertyNames(AuditStore.prototype).filter((m) => m !== 'constructor').sort();
-      assert.deepEqual(methods, ['append', 'iterate', 'query']);
+      assert.deepEqual(methods, ['append', 'ingest', 'iterate', 'query']);
     });
 
     test('a large batch (1234 rows) goes in one transaction', async () => {
@@ -410,7 +410,7 @@ for (const kind of storeKinds()) {
     before(async () => {
       fx = await kind.create();
       server = await startAuditedServer(fx);
-      audit = new AuditStore(fx.store.sql);
+      audit = new AuditStore(fx.store.sql, { journal: fx.store.auditJournal() });
       const t = await obtainTokens(server, { patient: DAVID });
       david = { access_token: t.access_token, jti: jwtClaims(t.access_token).jti };
       const n = await obtainTokens(server, { patient: DAVID, scope: 'launch/patient patient/Patient.rs' });

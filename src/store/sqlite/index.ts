@@ -6,6 +6,8 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { AuditStore } from '../audit.js';
+import { SqliteAuditJournal } from './audit-journal.js';
 import { serializeVersion, toStoredResource, nextTimestamp, type ResourceRow } from '../content.js';
 import { DERIVED_TABLES, MIGRATIONS, RESOURCE_TABLES } from '../migrations.js';
 import {
@@ -36,6 +38,7 @@ export class SqliteStore implements Store {
   readonly dialect = 'sqlite' as const;
   readonly #db: Database.Database;
   readonly #cache = new Map<string, Statement>();
+  #journal: SqliteAuditJournal | undefined;
 
   /**
    * One connection serves the whole process, so an open transaction must not interleave with other
@@ -116,8 +119,16 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    await this.#journal?.close();
     this.#cache.clear();
     this.#db.close();
+  }
+
+  /** The journal of the database file (none in memory), made on first use. */
+  auditJournal(): SqliteAuditJournal | undefined {
+    if (this.file === ':memory:') return undefined;
+    this.#journal ??= new SqliteAuditJournal(this.file, new AuditStore(this.sql));
+    return this.#journal;
   }
 
   async ping(): Promise<void> {

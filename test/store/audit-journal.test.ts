@@ -1,0 +1,220 @@
+/**
+ * The SQLite audit journal: records are durable in the process's file when `append` returns, a worker
+ * thread moves them into `audit_events`, queries settle first, files of stopped processes are moved in by
+ * whoever settles next, a failed move keeps the records and tries again, and nothing is lost or doubled.
+ */
+import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, mkdirSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { AuditTrail } from '../../src/admin/audit.js';
+import { AuditStore, type AuditRecord } from '../../src/store/audit.js';
+import { AuditJournalClosedError, journalDir, parseJournalLines, SqliteAuditJournal } from '../../src/store/sqlite/audit-journal.js';
+import { SqliteStore } from '../../src/store/sqlite/index.js';
+import { sqliteFixture, type StoreFixture } from '../helpers/stores.js';
+
+let serial = 0;
+function rec(over: Partial<AuditRecord> = {}): AuditRecord {
+  serial++;
+  return {
+    id: `journal-test-${String(serial).padStart(6, '0')}`,
+    recorded: 1_750_000_000_000 + serial,
+    category: 'fhir',
+    action: 'read',
+    outcome: 'success',
+    clientId: 'app-j',
+    patientId: 'p-j',
+    username: null,
+    source: '127.0.0.1',
+    tokenJti: `jti-${serial}`,
+    query: null,
+    resource: JSON.stringify({ observer: 'test', n: serial }),
+    ...over,
+  };
+}
+
+async function tableIds(store: SqliteStore, prefix = 'journal-test-'): Promise<string[]> {
+  const rows = await store.sql.all<{ id: string }>('SELECT id FROM audit_events WHERE id LIKE ? ORDER BY id', [`${prefix}%`]);
+  return rows.map((r) => r.id);
+}
+
+/** The pid of a process that has exited (so a file named with it belongs to a stopped writer). */
+function deadPid(): number {
+  const r = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']);
+  return Number(String(r.stdout));
+}
+
+const files = (store: SqliteStore) => {
+  try {
+    return readdirSync(journalDir(store.file)).filter((n) => n.endsWith('.ndjson'));
+  } catch {
+    return [];
+  }
+};
+
+describe('SQLite audit journal', () => {
+  let fx: StoreFixture;
+  let store: SqliteStore;
+
+  before(async () => {
+    fx = await sqliteFixture();
+    store = fx.store as SqliteStore;
+  });
+  after(async () => {
+    await fx.cleanup();
+  });
+
+  test('append is durable in the file at once; settle moves it into the table; close removes the file', async () => {
+    const journal = new SqliteAuditJournal(store.file, new AuditStore(store.sql), { moveDelayMs: 60_000 });
+    const batch = [rec(), rec(), rec()];
+    journal.append(batch);
+    // In the file, line by line, before any move (the worker waits a minute unless asked).
+    const [name] = files(store);
+    assert.ok(name?.startsWith(`${process.pid}-`), `journal file ${name}`);
+    const onDisk = parseJournalLines(readFileSync(join(journalDir(store.file), name), 'utf8'));
+    assert.deepEqual(onDisk.records, batch);
+    assert.deepEqual(await tableIds(store), []);
+
+    await journal.settle();
+    assert.deepEqual(await tableIds(store), batch.map((r) => r.id));
+    const [row] = await new AuditStore(store.sql).query({ client: 'app-j', limit: 1 });
+    assert.deepEqual(row, batch[0], 'every column survives the trip');
+
+    journal.append([rec()]);
+    await journal.close();
+    assert.equal((await tableIds(store)).length, 4);
+    assert.deepEqual(files(store), []);
+    assert.throws(() => journal.append([rec()]), AuditJournalClosedError);
+  });
+
+  test('the worker moves records on by itself, without a query asking', async () => {
+    const journal = new SqliteAuditJournal(store.file, new AuditStore(store.sql), { moveDelayMs: 5 });
+    const before = (await tableIds(store)).length;
+    journal.append([rec(), rec()]);
+    const deadline = Date.now() + 10_000;
+    while ((await tableIds(store)).length < before + 2) {
+      assert.ok(Date.now() < deadline, 'the records were not moved within 10 s');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.equal(journal.stats.records, 2);
+    assert.ok(journal.stats.moves >= 1);
+    await journal.close();
+  });
+
+  test('an AuditTrail over the journal: every record is queryable the moment record() resolves', async () => {
+    const journal = new SqliteAuditJournal(store.file, new AuditStore(store.sql), { moveDelayMs: 60_000 });
+    const trail = new AuditTrail(new AuditStore(store.sql, { journal }), { observer: 'http://test' });
+    await Promise.all(
+      Array.from({ length: 500 }, (_, i) =>
+        trail.record({ category: 'fhir', action: 'read', outcome: 'success', clientId: 'journal-trail', patientId: `p${i % 7}`, resourceRef: `Patient/p${i % 7}` }),
+      ),
+    );
+    assert.ok(journal.stats.writes < 500, `${journal.stats.writes} appends for 500 records`);
+    const rows = await trail.store.query({ client: 'journal-trail', limit: 1000 });
+    assert.equal(rows.length, 500);
+    assert.equal(new Set(rows.map((r) => r.id)).size, 500);
+    await trail.close();
+    await journal.close();
+  });
+
+  test('a file rotates once moved: a new file takes over, the old one goes, nothing is lost', async () => {
+    const journal = new SqliteAuditJournal(store.file, new AuditStore(store.sql), { moveDelayMs: 1, rotateBytes: 2000 });
+    const before = (await tableIds(store)).length;
+    const seen = new Set<string>();
+    for (let i = 0; i < 30; i++) {
+      journal.append([rec(), rec()]);
+      for (const f of files(store)) seen.add(f);
+      // A file is replaced only once all of it is in the table.
+      if (i % 3 === 2) await journal.settle();
+    }
+    await journal.settle();
+    assert.ok(seen.size >= 2, `files used: ${[...seen].join(', ')}`);
+    assert.ok(files(store).length <= 1);
+    assert.equal((await tableIds(store)).length, before + 60);
+    await journal.close();
+  });
+
+  test('a stopped process’s file is moved in at the next settle and removed; records already in are not doubled; a torn last line is dropped', async () => {
+    const dir = journalDir(store.file);
+    mkdirSync(dir, { recursive: true });
+    const moved = [rec(), rec()];
+    const left = [rec(), rec(), rec()];
+    const path = join(dir, `${deadPid()}-1-deadbeef.ndjson`);
+    // One record was moved before the crash, one line is not JSON, and the last write was cut short.
+    writeFileSync(path, [...moved, ...left].map((r) => JSON.stringify(r)).join('\n') + '\nnot json\n' + JSON.stringify(rec()).slice(0, 40));
+    await new AuditStore(store.sql).ingest(moved.slice(0, 1));
+
+    const journal = new SqliteAuditJournal(store.file, new AuditStore(store.sql));
+    const audit = new AuditStore(store.sql, { journal });
+    const rows = await audit.query({ client: 'app-j', limit: 10_000 });
+    for (const r of [...moved, ...left]) assert.equal(rows.filter((x) => x.id === r.id).length, 1, r.id);
+    assert.equal(journal.stats.skippedLines, 1);
+    assert.ok(!readdirSync(dir).includes(path.split('/').pop()!), 'the stopped process’s file is removed');
+    await journal.close();
+  });
+
+  test('a live process’s file is read (whole lines only) but left in place; one named with our pid but not open here is an earlier process’s', async () => {
+    const dir = journalDir(store.file);
+    mkdirSync(dir, { recursive: true });
+    // The parent of this process stands for a writer that is still running.
+    const live = join(dir, `${process.ppid}-1-cafebabe.ndjson`);
+    const whole = rec();
+    const torn = JSON.stringify(rec());
+    writeFileSync(live, JSON.stringify(whole) + '\n' + torn.slice(0, 30));
+    // Containers reuse pids: a file with ours that no journal of this process has open is left over.
+    const reused = join(dir, `${process.pid}-1-0badf00d.ndjson`);
+    const old = rec();
+    writeFileSync(reused, JSON.stringify(old) + '\n');
+
+    const journal = new SqliteAuditJournal(store.file, new AuditStore(store.sql));
+    await journal.settle();
+    let ids = await tableIds(store);
+    assert.ok(ids.includes(whole.id) && ids.includes(old.id));
+    assert.ok(!ids.includes(JSON.parse(torn).id), 'a line still being written waits');
+    const names = readdirSync(dir);
+    assert.ok(names.includes(live.split('/').pop()!), 'a live writer’s file stays');
+    assert.ok(!names.includes(reused.split('/').pop()!), 'the earlier process’s file goes');
+
+    // The writer finishes its line: the next settle takes it, and nothing twice.
+    appendFileSync(live, torn.slice(30) + '\n');
+    await journal.settle();
+    ids = await tableIds(store);
+    assert.equal(ids.filter((id) => id === JSON.parse(torn).id).length, 1);
+    assert.equal(ids.filter((id) => id === whole.id).length, 1);
+    await journal.close();
+    unlinkSync(live);
+  });
+
+  test('a failed move keeps the records, reports the error, and succeeds once the cause is gone', async () => {
+    const errors: Error[] = [];
+    const journal = new SqliteAuditJournal(store.file, new AuditStore(store.sql), { moveDelayMs: 60_000, retryDelayMs: 50 });
+    journal.onError = (err) => errors.push(err);
+    await store.sql.run('ALTER TABLE audit_events RENAME TO audit_events_away');
+    const batch = [rec(), rec()];
+    try {
+      journal.append(batch);
+      await assert.rejects(journal.settle(), /audit_events/);
+      assert.ok(errors.length >= 1);
+    } finally {
+      await store.sql.run('ALTER TABLE audit_events_away RENAME TO audit_events');
+    }
+    await journal.settle();
+    const ids = await tableIds(store);
+    for (const r of batch) assert.ok(ids.includes(r.id), r.id);
+    await journal.close();
+  });
+
+  test('the store hands out one journal per database file, none in memory; closing the store closes it', async () => {
+    const own = new SqliteStore(join(journalDir(store.file), '..', 'other.db'));
+    await own.migrate();
+    const journal = own.auditJournal()!;
+    assert.equal(own.auditJournal(), journal);
+    journal.append([rec()]);
+    await own.close();
+    assert.throws(() => journal.append([rec()]), AuditJournalClosedError);
+    const memory = new SqliteStore(':memory:');
+    assert.equal(memory.auditJournal(), undefined);
+    await memory.close();
+  });
+});
