@@ -217,7 +217,11 @@ export class SqliteAuditJournal implements AuditJournal {
 
   #ensureWorker(): Worker {
     if (this.#worker) return this.#worker;
-    const worker = new Worker(new URL('./audit-journal-worker-entry.js', import.meta.url), { workerData: { dbFile: this.dbFile } });
+    const worker = new Worker(new URL('./audit-journal-worker-entry.js', import.meta.url), {
+      workerData: { dbFile: this.dbFile },
+      // It holds one slice of a file at a time; a small young generation keeps the server's memory down.
+      resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 128 },
+    });
     // Records are safe in the file: an exit without close() leaves them for the next process to move.
     worker.unref();
     worker.on('message', (m: MoveReply) => this.#onReply(m));

@@ -76,14 +76,18 @@ export class SqliteStore implements Store {
     return run;
   }
 
-  constructor(readonly file: string) {
+  /** `cacheKiB`: the connection's page cache (default 64 MiB; the audit journal's appending worker needs little). */
+  constructor(
+    readonly file: string,
+    options: { cacheKiB?: number } = {},
+  ) {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
     this.#db = new Database(file);
     this.#db.pragma('journal_mode = WAL');
     // NORMAL in WAL mode: a commit survives a process crash; only an OS crash can lose the last ones.
     this.#db.pragma('synchronous = NORMAL');
     this.#db.pragma('busy_timeout = 10000');
-    this.#db.pragma('cache_size = -65536');
+    this.#db.pragma(`cache_size = -${Math.max(256, Math.floor(options.cacheKiB ?? 65536))}`);
     this.#db.pragma('temp_store = MEMORY');
   }
 
