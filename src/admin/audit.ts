@@ -264,7 +264,7 @@ const MAX_FIELD = 512;
 function field(name: string, v: string | undefined): string | null {
   if (v === undefined || v === null || v === '') return null;
   if (typeof v !== 'string') throw new AuditInputError(`${name} must be text`);
-  const clean = v.replace(/\u0000/g, '\ufffd');
+  const clean = v.includes('\u0000') ? v.replace(/\u0000/g, '\ufffd') : v;
   return clean.length > MAX_FIELD ? clean.slice(0, MAX_FIELD) : clean;
 }
 
@@ -491,6 +491,7 @@ export interface FhirInteraction {
 }
 
 function decode(segment: string): string {
+  if (!segment.includes('%')) return segment;
   try {
     return decodeURIComponent(segment);
   } catch {
@@ -498,14 +499,21 @@ function decode(segment: string): string {
   }
 }
 
+/** The non-empty, percent-decoded segments of a path (this runs on every FHIR request). */
+function segmentsOf(path: string): string[] {
+  const segs: string[] = [];
+  for (const s of path.split('/')) if (s) segs.push(decode(s));
+  return segs;
+}
+
 /**
  * What a FHIR request is, from its method and path below the base (e.g. `Observation/1/_history/2`) and
  * its query string (without `?`): the restful-interaction code, the resource read, the query searched.
  */
 export function classifyFhirRequest(method: string, relativePath: string, queryString: string, body?: string): FhirInteraction {
-  const segs = relativePath.split('/').filter(Boolean).map(decode);
+  const segs = segmentsOf(relativePath);
   const m = method === 'HEAD' ? 'GET' : method;
-  const qs = [queryString, body].filter(Boolean).join('&');
+  const qs = queryString && body ? `${queryString}&${body}` : queryString || body || '';
   const withQuery = (path: string) => (qs ? `${path}?${qs}` : path);
   const [type, second, third, fourth] = segs;
   if (segs.length === 0) {

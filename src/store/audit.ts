@@ -78,7 +78,7 @@ function insertSql(rows: number): string {
 }
 
 const INGEST_SQL = `${insertSql(1)} ON CONFLICT (id) DO NOTHING`;
-const INGEST_CHUNK = 2000;
+const INGEST_CHUNK = 5000;
 
 export class AuditQueryError extends Error {
   readonly code = 'AUDIT_ERR_QUERY';

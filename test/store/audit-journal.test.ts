@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { AuditTrail } from '../../src/admin/audit.js';
 import { AuditStore, type AuditRecord } from '../../src/store/audit.js';
-import { AuditJournalClosedError, journalDir, parseJournalLines, SqliteAuditJournal } from '../../src/store/sqlite/audit-journal.js';
+import { AuditJournalClosedError, journalDir, journalLine, parseJournalLines, SqliteAuditJournal } from '../../src/store/sqlite/audit-journal.js';
 import { SqliteStore } from '../../src/store/sqlite/index.js';
 import { sqliteFixture, type StoreFixture } from '../helpers/stores.js';
 
@@ -142,7 +142,7 @@ describe('SQLite audit journal', () => {
     const left = [rec(), rec(), rec()];
     const path = join(dir, `${deadPid()}-1-deadbeef.ndjson`);
     // One record was moved before the crash, one line is not JSON, and the last write was cut short.
-    writeFileSync(path, [...moved, ...left].map((r) => JSON.stringify(r)).join('\n') + '\nnot json\n' + JSON.stringify(rec()).slice(0, 40));
+    writeFileSync(path, [...moved, ...left].map((r) => journalLine(r)).join('') + 'not json\n' + journalLine(rec()).slice(0, 40));
     await new AuditStore(store.sql).ingest(moved.slice(0, 1));
 
     const journal = new SqliteAuditJournal(store.file, new AuditStore(store.sql));
@@ -160,18 +160,19 @@ describe('SQLite audit journal', () => {
     // The parent of this process stands for a writer that is still running.
     const live = join(dir, `${process.ppid}-1-cafebabe.ndjson`);
     const whole = rec();
-    const torn = JSON.stringify(rec());
-    writeFileSync(live, JSON.stringify(whole) + '\n' + torn.slice(0, 30));
+    const tornRecord = rec();
+    const torn = journalLine(tornRecord).trimEnd();
+    writeFileSync(live, journalLine(whole) + torn.slice(0, 30));
     // Containers reuse pids: a file with ours that no journal of this process has open is left over.
     const reused = join(dir, `${process.pid}-1-0badf00d.ndjson`);
     const old = rec();
-    writeFileSync(reused, JSON.stringify(old) + '\n');
+    writeFileSync(reused, journalLine(old));
 
     const journal = new SqliteAuditJournal(store.file, new AuditStore(store.sql));
     await journal.settle();
     let ids = await tableIds(store);
     assert.ok(ids.includes(whole.id) && ids.includes(old.id));
-    assert.ok(!ids.includes(JSON.parse(torn).id), 'a line still being written waits');
+    assert.ok(!ids.includes(tornRecord.id), 'a line still being written waits');
     const names = readdirSync(dir);
     assert.ok(names.includes(live.split('/').pop()!), 'a live writer’s file stays');
     assert.ok(!names.includes(reused.split('/').pop()!), 'the earlier process’s file goes');
@@ -180,7 +181,7 @@ describe('SQLite audit journal', () => {
     appendFileSync(live, torn.slice(30) + '\n');
     await journal.settle();
     ids = await tableIds(store);
-    assert.equal(ids.filter((id) => id === JSON.parse(torn).id).length, 1);
+    assert.equal(ids.filter((id) => id === tornRecord.id).length, 1);
     assert.equal(ids.filter((id) => id === whole.id).length, 1);
     await journal.close();
     unlinkSync(live);
