@@ -5,12 +5,12 @@
  */
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, mkdirSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { AuditTrail } from '../../src/admin/audit.js';
 import { AuditStore, type AuditRecord } from '../../src/store/audit.js';
-import { AuditJournalClosedError, journalDir, journalLine, parseJournalLines, SqliteAuditJournal } from '../../src/store/sqlite/audit-journal.js';
+import { AuditJournalClosedError, journalDir, journalLine, MAX_SLICE_BYTES, parseJournalLines, SqliteAuditJournal } from '../../src/store/sqlite/audit-journal.js';
 import { SqliteStore } from '../../src/store/sqlite/index.js';
 import { sqliteFixture, type StoreFixture } from '../helpers/stores.js';
 
@@ -118,20 +118,35 @@ describe('SQLite audit journal', () => {
     await journal.close();
   });
 
-  test('a file rotates once moved: a new file takes over, the old one goes, nothing is lost', async () => {
-    const journal = new SqliteAuditJournal(store.file, new AuditStore(store.sql), { moveDelayMs: 1, rotateBytes: 2000 });
+  test('a full file is sealed and a new one started, even while moves lag behind; a sealed file goes once moved', async () => {
+    const journal = new SqliteAuditJournal(store.file, new AuditStore(store.sql), { moveDelayMs: 60_000, rotateBytes: 2000 });
     const before = (await tableIds(store)).length;
     const seen = new Set<string>();
     for (let i = 0; i < 30; i++) {
       journal.append([rec(), rec()]);
       for (const f of files(store)) seen.add(f);
-      // A file is replaced only once all of it is in the table.
-      if (i % 3 === 2) await journal.settle();
     }
+    // Nothing moved yet (the worker waits a minute unless asked), yet appends went to several files.
+    assert.equal((await tableIds(store)).length, before);
+    assert.ok(seen.size >= 3, `files used: ${[...seen].join(', ')}`);
+    assert.equal(files(store).length, seen.size, 'no file is removed before it is moved');
     await journal.settle();
-    assert.ok(seen.size >= 2, `files used: ${[...seen].join(', ')}`);
-    assert.ok(files(store).length <= 1);
     assert.equal((await tableIds(store)).length, before + 60);
+    assert.equal(files(store).length, 1, 'only the file being appended to is left');
+    await journal.close();
+    assert.deepEqual(files(store), []);
+  });
+
+  test('a backlog larger than one slice is moved in slices, all of it', async () => {
+    const journal = new SqliteAuditJournal(store.file, new AuditStore(store.sql), { moveDelayMs: 60_000 });
+    const before = (await tableIds(store)).length;
+    const padding = 'x'.repeat(400);
+    for (let i = 0; i < 120; i++) journal.append(Array.from({ length: 100 }, () => rec({ clientId: 'app-backlog', query: `Observation?note=${padding}` })));
+    const [name] = files(store);
+    assert.ok(statSync(join(journalDir(store.file), name)).size > MAX_SLICE_BYTES, 'the backlog spans more than one slice');
+    await journal.settle();
+    assert.equal((await tableIds(store)).length, before + 12_000);
+    assert.ok(journal.stats.moves >= 2, `${journal.stats.moves} moves`);
     await journal.close();
   });
 

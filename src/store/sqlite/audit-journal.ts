@@ -8,15 +8,15 @@
  * (`<database>-audit/<pid>-<start>-<random>.ndjson`), one `write` per group. Once `write` returns the
  * kernel holds them: that survives a crash of the process exactly as a WAL commit with
  * `synchronous = NORMAL` does, so the answer may leave. A worker thread with its own connection moves the
- * lines into `audit_events` in large transactions, off the event loop; when it has caught up with a file
- * that has grown past `rotateBytes`, a new file is started and the old one removed.
+ * lines into `audit_events` in large transactions, off the event loop. A file that has grown past
+ * `rotateBytes` is sealed and a new one started; a sealed file is removed once all of it is moved.
  *
  * Files left by a process that stopped (a crash, or an exit without close) are moved in by whichever
  * process settles next (every audit query settles first) and then removed; moving skips records already
  * in the table, so a file moved twice, or a live file read while its owner is still writing, is harmless.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, ftruncateSync, mkdirSync, openSync, readdirSync, readSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { AuditJournal, AuditRecord, AuditStore } from '../audit.js';
@@ -49,6 +49,26 @@ export type MoveReply = { file: string; moved: number; skipped: number } | { fil
 /** The directory of a database file's journals. */
 export function journalDir(dbFile: string): string {
   return `${dbFile}-audit`;
+}
+
+/** At most this much of a file is read at once, so a backlog cannot take the memory. */
+export const MAX_SLICE_BYTES = 4 * 2 ** 20;
+
+/**
+ * The whole lines of `fd` from `offset`, up to `end` and at most `MAX_SLICE_BYTES`, and where the next
+ * slice starts; undefined when no line ends before `end` (one still being written).
+ */
+export function readWholeLines(fd: number, offset: number, end: number): { text: string; next: number } | undefined {
+  const bytes = Buffer.allocUnsafe(Math.min(end - offset, MAX_SLICE_BYTES));
+  let got = 0;
+  while (got < bytes.length) {
+    const n = readSync(fd, bytes, got, bytes.length - got, offset + got);
+    if (n === 0) break;
+    got += n;
+  }
+  const whole = bytes.subarray(0, got).lastIndexOf(0x0a) + 1;
+  if (whole === 0) return undefined;
+  return { text: bytes.subarray(0, whole).toString('utf8'), next: offset + whole };
 }
 
 /** One record as a journal line: its fields as a JSON array, in `AuditRecord` order (half the text of an object). */
@@ -114,8 +134,19 @@ function ownerAlive(file: string): boolean {
   }
 }
 
-interface Waiter {
+/** One file of this process's journal: appended to while it is the last, removed once sealed and moved. */
+interface Segment {
+  seq: number;
   file: string;
+  /** Open for appending; closed (undefined) once the file is sealed. */
+  fd: number | undefined;
+  written: number;
+  moved: number;
+}
+
+interface Waiter {
+  /** Everything before this segment, and this one up to `upTo` bytes. */
+  seq: number;
   upTo: number;
   resolve: () => void;
   reject: (err: Error) => void;
@@ -128,15 +159,15 @@ export class SqliteAuditJournal implements AuditJournal {
   /** Groups and records appended, moves done, lines that could not be read (for tests and the benchmark). */
   readonly stats = { writes: 0, records: 0, moves: 0, skippedLines: 0 };
 
-  #fd: number | undefined;
-  #file: string | undefined;
-  #written = 0;
-  #moved = 0;
+  /** Oldest first; the last one, if open, takes appends. */
+  #segments: Segment[] = [];
+  #nextSeq = 0;
   #worker: Worker | undefined;
   #inFlight = false;
   #timer: NodeJS.Timeout | undefined;
   #waiters: Waiter[] = [];
   #closed = false;
+  #othersMoved = false;
   readonly #rotateBytes: number;
   readonly #moveDelayMs: number;
   readonly #retryDelayMs: number;
@@ -156,38 +187,34 @@ export class SqliteAuditJournal implements AuditJournal {
   append(records: AuditRecord[]): void {
     if (this.#closed) throw new AuditJournalClosedError('The audit journal is closed');
     if (!records.length) return;
-    if (this.#fd === undefined) this.#open();
+    const seg = this.#appendable();
     let text = '';
     for (const r of records) text += journalLine(r);
     const length = Buffer.byteLength(text);
     try {
-      const n = writeSync(this.#fd!, text);
+      const n = writeSync(seg.fd!, text);
       // A regular file takes all of it or fails; should it not, the rest goes as bytes.
       if (n < length) {
         const bytes = Buffer.from(text);
-        for (let off = n; off < length; ) off += writeSync(this.#fd!, bytes, off);
+        for (let off = n; off < length; ) off += writeSync(seg.fd!, bytes, off);
       }
     } catch (err) {
       // A partial line would run into the next group's first one: cut the file back to the last whole line.
       try {
-        ftruncateSync(this.#fd!, this.#written);
+        ftruncateSync(seg.fd!, seg.written);
       } catch {
         /* the file keeps a torn last line, which reading skips */
       }
       throw err;
     }
-    this.#written += length;
+    seg.written += length;
     this.stats.writes++;
     this.stats.records += records.length;
     this.#schedule(this.#moveDelayMs);
   }
 
   async settle(): Promise<void> {
-    if (this.#file && this.#moved < this.#written) {
-      const done = new Promise<void>((resolve, reject) => this.#waiters.push({ file: this.#file!, upTo: this.#written, resolve, reject }));
-      this.#schedule(0);
-      await done;
-    }
+    await this.#untilMoved();
     await this.#moveOthers();
   }
 
@@ -195,12 +222,9 @@ export class SqliteAuditJournal implements AuditJournal {
     if (this.#closed) return;
     this.#closed = true;
     try {
-      if (this.#file && this.#moved < this.#written) {
-        const done = new Promise<void>((resolve, reject) => this.#waiters.push({ file: this.#file!, upTo: this.#written, resolve, reject }));
-        this.#schedule(0);
-        await done;
-      }
-      if (this.#file) this.#retire();
+      const last = this.#segments[this.#segments.length - 1];
+      if (last?.fd !== undefined) this.#seal(last);
+      await this.#untilMoved();
     } finally {
       clearTimeout(this.#timer);
       await this.#worker?.terminate();
@@ -208,28 +232,55 @@ export class SqliteAuditJournal implements AuditJournal {
     }
   }
 
-  #open(): void {
-    mkdirSync(this.dir, { recursive: true });
-    this.#file = join(this.dir, `${process.pid}-${Date.now()}-${randomBytes(4).toString('hex')}.ndjson`);
-    this.#fd = openSync(this.#file, 'a', 0o600);
-    OPEN_FILES.add(this.#file);
-    this.#written = 0;
-    this.#moved = 0;
-    // What an earlier process left behind goes in now rather than at the first query.
-    this.#moveOthers().catch((err: Error) => this.onError(err));
+  /** Resolves once everything appended so far is in the table. */
+  async #untilMoved(): Promise<void> {
+    const last = this.#segments[this.#segments.length - 1];
+    if (!last || (this.#segments.length === 1 && last.moved >= last.written)) return;
+    const done = new Promise<void>((resolve, reject) => this.#waiters.push({ seq: last.seq, upTo: last.written, resolve, reject }));
+    this.#schedule(0);
+    await done;
   }
 
-  /** The file is fully in the table: close and remove it. */
-  #retire(): void {
-    closeSync(this.#fd!);
-    unlinkSync(this.#file!);
-    OPEN_FILES.delete(this.#file!);
-    this.#fd = undefined;
-    this.#file = undefined;
+  /** The segment to append to: the last one, unless it is sealed or full, else a new file. */
+  #appendable(): Segment {
+    let last = this.#segments[this.#segments.length - 1];
+    if (last?.fd !== undefined && last.written >= this.#rotateBytes) this.#seal(last);
+    if (last?.fd === undefined) {
+      mkdirSync(this.dir, { recursive: true });
+      const file = join(this.dir, `${process.pid}-${Date.now()}-${randomBytes(4).toString('hex')}.ndjson`);
+      last = { seq: this.#nextSeq++, file, fd: openSync(file, 'a', 0o600), written: 0, moved: 0 };
+      OPEN_FILES.add(file);
+      this.#segments.push(last);
+      if (!this.#othersMoved) {
+        this.#othersMoved = true;
+        // What an earlier process left behind goes in now rather than at the first query.
+        this.#moveOthers().catch((err: Error) => this.onError(err));
+      }
+    }
+    return last;
+  }
+
+  /** No more appends to this file; it is removed once moved. */
+  #seal(seg: Segment): void {
+    closeSync(seg.fd!);
+    seg.fd = undefined;
+    this.#removeIfDone(seg);
+  }
+
+  #removeIfDone(seg: Segment): void {
+    if (seg.fd !== undefined || seg.moved < seg.written) return;
+    unlinkSync(seg.file);
+    OPEN_FILES.delete(seg.file);
+    this.#segments = this.#segments.filter((s) => s !== seg);
+  }
+
+  /** The oldest segment with lines not yet moved. */
+  #pendingSegment(): Segment | undefined {
+    return this.#segments.find((s) => s.moved < s.written);
   }
 
   #schedule(delayMs: number): void {
-    if (this.#inFlight || !this.#file || this.#moved >= this.#written) return;
+    if (this.#inFlight || !this.#pendingSegment()) return;
     if (this.#timer) {
       if (delayMs > 0) return;
       clearTimeout(this.#timer);
@@ -243,12 +294,13 @@ export class SqliteAuditJournal implements AuditJournal {
   }
 
   #post(): void {
-    if (this.#inFlight || !this.#file || this.#moved >= this.#written) return;
+    const seg = this.#pendingSegment();
+    if (this.#inFlight || !seg) return;
     this.#inFlight = true;
     const worker = this.#ensureWorker();
     // While a move runs the process waits for it (an exit now would only leave the lines for later).
     if (this.#waiters.length) worker.ref();
-    worker.postMessage({ file: this.#file, end: this.#written } satisfies MoveRequest);
+    worker.postMessage({ file: seg.file, end: seg.written } satisfies MoveRequest);
   }
 
   #ensureWorker(): Worker {
@@ -279,14 +331,20 @@ export class SqliteAuditJournal implements AuditJournal {
     }
     this.stats.moves++;
     this.stats.skippedLines += m.skipped;
-    if (m.file === this.#file) this.#moved = m.moved;
+    const seg = this.#segments.find((s) => s.file === m.file);
+    if (seg) {
+      seg.moved = m.moved;
+      this.#removeIfDone(seg);
+    }
+    const oldest = this.#segments[0];
     const still: Waiter[] = [];
     for (const w of this.#waiters) {
-      if (w.file !== this.#file || w.upTo <= this.#moved) w.resolve();
+      const target = this.#segments.find((s) => s.seq === w.seq);
+      const done = !oldest || oldest.seq > w.seq || (oldest.seq === w.seq && (target?.moved ?? Infinity) >= w.upTo);
+      if (done) w.resolve();
       else still.push(w);
     }
     this.#waiters = still;
-    if (this.#file && this.#moved === this.#written && this.#written >= this.#rotateBytes && !this.#closed) this.#retire();
     this.#schedule(this.#waiters.length ? 0 : this.#moveDelayMs);
   }
 
@@ -296,7 +354,7 @@ export class SqliteAuditJournal implements AuditJournal {
     this.#waiters = [];
     for (const w of waiters) w.reject(err);
     // The lines stay in the file; try again later.
-    if (this.#file && this.#moved < this.#written && !this.#closed) {
+    if (this.#pendingSegment() && !this.#closed) {
       clearTimeout(this.#timer);
       this.#timer = setTimeout(() => {
         this.#timer = undefined;
@@ -317,19 +375,30 @@ export class SqliteAuditJournal implements AuditJournal {
     }
     for (const name of names) {
       const path = join(this.dir, name);
-      if (!name.endsWith('.ndjson') || path === this.#file) continue;
+      if (!name.endsWith('.ndjson') || this.#segments.some((s) => s.file === path)) continue;
       const alive = ownerAlive(path);
-      let text: string;
+      let fd: number;
       try {
-        text = readFileSync(path, 'utf8');
+        fd = openSync(path, 'r');
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue; // another process moved it meanwhile
         throw err;
       }
-      // A live owner may be writing the last line right now: only whole lines count.
-      const { records, skipped } = parseJournalLines(text.slice(0, text.lastIndexOf('\n') + 1));
-      await this.reader.ingest(records);
-      this.stats.skippedLines += skipped;
+      try {
+        const end = fstatSync(fd).size;
+        // Slice by slice, so a large file cannot take the memory; a live owner may be writing the last
+        // line right now, and only whole lines count.
+        for (let offset = 0; offset < end; ) {
+          const slice = readWholeLines(fd, offset, end);
+          if (!slice) break;
+          const { records, skipped } = parseJournalLines(slice.text);
+          await this.reader.ingest(records);
+          this.stats.skippedLines += skipped;
+          offset = slice.next;
+        }
+      } finally {
+        closeSync(fd);
+      }
       if (!alive) {
         try {
           unlinkSync(path);
