@@ -37,6 +37,11 @@ function load(): Ajv {
   delete schema.discriminator;
   delete schema.id;
   schema.$id = 'fhir';
+  // Its complex types list their properties without `type: object`, which lets a number or a string
+  // stand where a Reference or CodeableConcept belongs: say it.
+  for (const def of Object.values(schema.definitions as Record<string, Record<string, unknown>>)) {
+    if (def.properties && !def.type) def.type = 'object';
+  }
   const refs = new Set<string>(JSON.stringify(schema).match(/#\/definitions\/[A-Za-z0-9_]+/g) ?? []);
   for (const ref of refs) {
     const name = ref.slice('#/definitions/'.length);

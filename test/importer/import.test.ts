@@ -104,13 +104,19 @@ for (const kind of storeKinds()) {
           { resource: patient('tx-2'), request: { method: 'DELETE', url: 'Patient/tx-2' } },
           { resource: patient('tx-3', { birthDate: 12 }), request: { method: 'PUT', url: 'Patient/tx-3' } },
           { resource: patient('tx-4'), request: { method: 'PUT', url: 'Patient/other' } },
+          // A number or a string where a complex type belongs.
+          { resource: patient('tx-5', { managingOrganization: 7, maritalStatus: 'married' }), request: { method: 'PUT', url: 'Patient/tx-5' } },
         ],
       };
       const report = await importFile(fx.store, registry, file('tx.json', JSON.stringify(bundle)));
       assert.equal(report.rejected, true);
       assert.deepEqual(report.written, { created: 0, updated: 0, unchanged: 0 });
       const byIndex = new Map(report.issues.map((i) => [i.index, i]));
-      assert.deepEqual([...byIndex.keys()].sort(), [1, 2, 3, 4, 5]);
+      assert.deepEqual([...byIndex.keys()].sort(), [1, 2, 3, 4, 5, 6]);
+      assert.deepEqual(
+        report.issues.filter((i) => i.index === 6).map((i) => `${i.path}: ${i.message}`).sort(),
+        ['Bundle.entry[6].resource.managingOrganization: must be object', 'Bundle.entry[6].resource.maritalStatus: must be object'],
+      );
       assert.match(byIndex.get(1)!.path, /gender/);
       assert.match(byIndex.get(2)!.message, /Frobnicator/);
       assert.match(byIndex.get(3)!.message, /DELETE/);
