@@ -10,12 +10,13 @@ import { open } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { createGunzip } from 'node:zlib';
 import { basename } from 'node:path';
-import type { PreparedWrite, Store, WriteOutcome } from '../store/types.js';
+import type { Store, WriteOutcome } from '../store/types.js';
 import { prepareWrite } from '../fhir/prepare.js';
-import type { SearchParameterRegistry } from '../fhir/search/registry.js';
+import { defaultRegistry, type SearchParameterRegistry } from '../fhir/search/registry.js';
 import { validateStructure } from '../fhir/validate.js';
 import { isError, resolveBundleEntries, type EntryIssue } from './bundle.js';
-import { prepareNdjsonLines, type PreparedChunk } from './ndjson.js';
+import { importChunk, type ChunkOutcome, type LineChunk } from './ndjson.js';
+import { ImportWorkers } from './parallel.js';
 
 export interface FileReport {
   file: string;
@@ -38,6 +39,8 @@ export interface ImportOptions {
   onProgress?: (p: ImportProgress) => void;
   /** Resources per store transaction for batches. */
   batchSize?: number;
+  /** A run with this much NDJSON or more goes through import workers where the store allows (default `PARALLEL_MIN_BYTES`). */
+  parallelMinBytes?: number;
 }
 
 export class ImportError extends Error {
@@ -89,7 +92,11 @@ export async function importFile(
   }
   const gz = await isGzip(file);
   if (isNdjson(file)) {
-    return importNdjson(store, registry, file, size, gz, options);
+    const run = new NdjsonRun(inlineSink(store, registry), options);
+    const report = await run.add(file, size, gz);
+    await run.finish();
+    options.onProgress?.({ file, bytesDone: size, bytesTotal: size, resources: countOf(report) });
+    return report;
   }
   const text = await readAll(file, gz);
   let parsed: unknown;
@@ -141,71 +148,141 @@ async function readAll(file: string, gz: boolean): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-const CHUNK_LINES = 1000;
+const CHUNK_LINES = 2000;
+const PROVENANCE_LINE = '{"resourceType":"Provenance"';
 
 function isNdjson(file: string): boolean {
   const name = basename(file).toLowerCase();
   return name.endsWith('.ndjson') || name.endsWith('.ndjson.gz') || name.endsWith('.jsonl');
 }
 
-/**
- * NDJSON is read, prepared and written in chunks of lines, one store transaction per chunk. Preparing and
- * writing both run on this thread: moving preparation to a worker thread was measured slower, as copying
- * the prepared rows between threads costs as much as making them.
- */
-async function importNdjson(
-  store: Store,
-  registry: SearchParameterRegistry,
-  file: string,
-  size: number,
-  gz: boolean,
-  options: ImportOptions,
-): Promise<FileReport> {
-  const report = emptyReport(file, 'ndjson');
-  const raw = createReadStream(file);
-  let bytesDone = 0;
-  raw.on('data', (chunk) => (bytesDone += chunk.length));
-  const input = gz ? raw.pipe(createGunzip()) : raw;
-  const lines = createInterface({ input, crlfDelay: Infinity });
-  const deferred: PreparedWrite[] = [];
-  let count = 0;
-  const write = async (writes: PreparedWrite[]) => {
-    if (!writes.length) return;
-    for (const r of await store.writeResources(writes)) {
-      report.written[r.outcome]++;
-      report.byType[r.type] = (report.byType[r.type] ?? 0) + 1;
-    }
-    count += writes.length;
-    options.onProgress?.({ file, bytesDone, bytesTotal: size, resources: count });
-  };
-  const handle = async (chunk: PreparedChunk) => {
-    for (const i of chunk.issues) if (report.issues.length < MAX_ISSUES) report.issues.push(i);
-    deferred.push(...chunk.deferred);
-    await write(chunk.writes);
-  };
-  let buffer: string[] = [];
-  let firstLine = 1;
-  let lineNo = 0;
-  try {
-    for await (const line of lines) {
-      lineNo++;
-      buffer.push(line);
-      if (buffer.length >= CHUNK_LINES) {
-        await handle(prepareNdjsonLines(registry, buffer, firstLine));
-        buffer = [];
-        firstLine = lineNo + 1;
-      }
-    }
-  } catch (err) {
-    throw new ImportError(`${file}: cannot be read (${(err as Error).message})`);
-  }
-  if (buffer.length) await handle(prepareNdjsonLines(registry, buffer, firstLine));
-  for (let i = 0; i < deferred.length; i += CHUNK_LINES) await write(deferred.slice(i, i + CHUNK_LINES));
-  options.onProgress?.({ file, bytesDone: size, bytesTotal: size, resources: count });
-  return report;
+/** Takes a chunk in; `done` settles once it is written (at once on this thread, later with workers). */
+type ChunkSink = (chunk: LineChunk) => Promise<{ done: Promise<ChunkOutcome> }>;
+
+function inlineSink(store: Store, registry: SearchParameterRegistry): ChunkSink {
+  return async (chunk) => ({ done: Promise.resolve(await importChunk(store, registry, chunk)) });
 }
 
-/** Imports files in order, Provenance NDJSON files last. */
+function workerSink(workers: ImportWorkers): ChunkSink {
+  return (chunk) => workers.submit(chunk);
+}
+
+/**
+ * NDJSON files read and imported in chunks of lines, one store transaction per chunk. Files added in a
+ * row share the run: with import workers, the first chunks of a file are prepared while the last of the
+ * file before are written. Provenance lines are set aside and written when the run finishes, after every
+ * resource they may point at (a Provenance's compartment derives from its targets).
+ */
+class NdjsonRun {
+  readonly #sink: ChunkSink;
+  readonly #options: ImportOptions;
+  readonly #inFlight: Promise<void>[] = [];
+  readonly #deferred: { report: FileReport; progress: () => void; lines: ChunkOutcome['deferred'] }[] = [];
+  #failure: unknown;
+
+  constructor(sink: ChunkSink, options: ImportOptions) {
+    this.#sink = sink;
+    this.#options = options;
+  }
+
+  /** Reads `file` and hands all its chunks on; the report fills in as they are written (see `finish`). */
+  async add(file: string, size: number, gz: boolean): Promise<FileReport> {
+    const report = emptyReport(file, 'ndjson');
+    const raw = createReadStream(file);
+    let bytesDone = 0;
+    raw.on('data', (chunk) => (bytesDone += chunk.length));
+    const input = gz ? raw.pipe(createGunzip()) : raw;
+    const lines = createInterface({ input, crlfDelay: Infinity });
+    let count = 0;
+    const progress = () => this.#options.onProgress?.({ file, bytesDone, bytesTotal: size, resources: count });
+    const deferred: ChunkOutcome['deferred'] = [];
+    this.#deferred.push({ report, progress, lines: deferred });
+    const apply = (o: ChunkOutcome) => {
+      for (const i of o.issues) if (report.issues.length < MAX_ISSUES) report.issues.push(i);
+      for (const [outcome, n] of Object.entries(o.written)) report.written[outcome as WriteOutcome] += n;
+      for (const [type, n] of Object.entries(o.byType)) {
+        report.byType[type] = (report.byType[type] ?? 0) + n;
+        count += n;
+      }
+      deferred.push(...o.deferred);
+      progress();
+    };
+    let buffer: string[] = [];
+    let lineNumbers: number[] = [];
+    let lineNo = 0;
+    // A failed write is the store's error, not the file's.
+    let writeError: unknown;
+    try {
+      for await (const line of lines) {
+        lineNo++;
+        // Provenance written the usual way (resourceType first) is set aside here, unread; any other
+        // spelling is recognized when the chunk is parsed.
+        if (line.startsWith(PROVENANCE_LINE)) {
+          deferred.push({ lineNumber: lineNo, line });
+          continue;
+        }
+        buffer.push(line);
+        lineNumbers.push(lineNo);
+        if (buffer.length >= CHUNK_LINES) {
+          try {
+            await this.#submit({ lines: buffer, firstLine: 0, lineNumbers, deferProvenance: true }, apply);
+          } catch (err) {
+            writeError = err;
+          }
+          if (writeError || this.#failure) break;
+          buffer = [];
+          lineNumbers = [];
+        }
+      }
+    } catch (err) {
+      throw new ImportError(`${file}: cannot be read (${(err as Error).message})`);
+    }
+    if (writeError) throw writeError;
+    if (buffer.length && !this.#failure) await this.#submit({ lines: buffer, firstLine: 0, lineNumbers, deferProvenance: true }, apply);
+    bytesDone = size;
+    return report;
+  }
+
+  /** Writes the Provenance set aside and waits for every chunk; throws when one failed. */
+  async finish(): Promise<void> {
+    await this.#settle();
+    for (const { report, progress, lines } of this.#deferred) {
+      for (let i = 0; i < lines.length && !this.#failure; i += CHUNK_LINES) {
+        const part = lines.slice(i, i + CHUNK_LINES);
+        const chunk = { lines: part.map((d) => d.line), firstLine: 0, lineNumbers: part.map((d) => d.lineNumber), deferProvenance: false };
+        await this.#submit(chunk, (o) => {
+          for (const issue of o.issues) if (report.issues.length < MAX_ISSUES) report.issues.push(issue);
+          for (const [outcome, n] of Object.entries(o.written)) report.written[outcome as WriteOutcome] += n;
+          for (const [type, n] of Object.entries(o.byType)) report.byType[type] = (report.byType[type] ?? 0) + n;
+          progress();
+        });
+      }
+    }
+    this.#deferred.length = 0;
+    await this.#settle();
+  }
+
+  async #submit(chunk: LineChunk, apply: (o: ChunkOutcome) => void): Promise<void> {
+    const { done } = await this.#sink(chunk);
+    this.#inFlight.push(done.then(apply, (err: unknown) => void (this.#failure ??= err)));
+  }
+
+  async #settle(): Promise<void> {
+    await Promise.all(this.#inFlight.splice(0));
+    if (this.#failure) throw this.#failure;
+  }
+}
+
+/** A run with at least this much NDJSON starts import workers (their start-up costs about two seconds of CPU). */
+export const PARALLEL_MIN_BYTES = 16 * 2 ** 20;
+
+const countOf = (r: FileReport) => r.written.created + r.written.updated + r.written.unchanged;
+
+/**
+ * Imports files in order, Provenance NDJSON files last. NDJSON files next to each other form one run
+ * (see `NdjsonRun`); a run of at least `PARALLEL_MIN_BYTES` goes through import workers where the store
+ * is a SQLite file and the registry the default one.
+ */
 export async function importFiles(
   store: Store,
   registry: SearchParameterRegistry,
@@ -213,7 +290,48 @@ export async function importFiles(
   options: ImportOptions = {},
 ): Promise<FileReport[]> {
   const ordered = [...files.filter((f) => !/provenance/i.test(basename(f))), ...files.filter((f) => /provenance/i.test(basename(f)))];
+  const ndjsonBytes = ordered.filter(isNdjson).reduce((n, f) => n + fileSize(f), 0);
+  const useWorkers =
+    store.file !== undefined && store.file !== ':memory:' && registry === defaultRegistry() && ndjsonBytes >= (options.parallelMinBytes ?? PARALLEL_MIN_BYTES);
+  const workers = useWorkers ? new ImportWorkers(store.file!) : undefined;
+  const sink = workers ? workerSink(workers) : inlineSink(store, registry);
   const reports: FileReport[] = [];
-  for (const f of ordered) reports.push(await importFile(store, registry, f, options));
+  let run: { ndjson: NdjsonRun; files: { file: string; size: number; report: FileReport }[] } | undefined;
+  const finishRun = async () => {
+    if (!run) return;
+    await run.ndjson.finish();
+    for (const f of run.files) options.onProgress?.({ file: f.file, bytesDone: f.size, bytesTotal: f.size, resources: countOf(f.report) });
+    run = undefined;
+  };
+  try {
+    for (const f of ordered) {
+      if (!isNdjson(f)) {
+        await finishRun();
+        reports.push(await importFile(store, registry, f, options));
+        continue;
+      }
+      let size: number;
+      try {
+        size = statSync(f).size;
+      } catch {
+        throw new ImportError(`${f}: cannot be read (no such file or no permission)`);
+      }
+      run ??= { ndjson: new NdjsonRun(sink, options), files: [] };
+      const report = await run.ndjson.add(f, size, await isGzip(f));
+      run.files.push({ file: f, size, report });
+      reports.push(report);
+    }
+    await finishRun();
+  } finally {
+    await workers?.close();
+  }
   return reports;
+}
+
+function fileSize(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
+  }
 }

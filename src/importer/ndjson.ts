@@ -1,42 +1,81 @@
 /**
  * @module importer/ndjson
- * Reads NDJSON lines into prepared writes: parse, check against the R4 schema, extract index rows. Pure,
- * so it runs the same inline or in a worker thread.
+ * One chunk of NDJSON lines, imported as one store transaction: parse, check against the R4 schema,
+ * extract index rows, write. The same function runs on the importing thread or in an import worker
+ * (`importer/parallel`), so both paths give the same answers.
  */
 import { prepareWrite } from '../fhir/prepare.js';
 import type { SearchParameterRegistry } from '../fhir/search/registry.js';
 import { validateStructure } from '../fhir/validate.js';
-import type { PreparedWrite } from '../store/types.js';
+import type { PreparedWrite, Store, WriteOutcome } from '../store/types.js';
 import type { EntryIssue } from './bundle.js';
 
-export interface PreparedChunk {
-  writes: PreparedWrite[];
-  /** Provenance, written after everything else so the resources it points at are stored first. */
-  deferred: PreparedWrite[];
-  issues: EntryIssue[];
+/** Lines of one file and their 1-based line numbers (as `lineNumbers` says, else consecutive from `firstLine`). */
+export interface LineChunk {
+  lines: string[];
+  firstLine: number;
+  lineNumbers?: number[];
+  /**
+   * Set aside Provenance lines instead of writing them: its compartment derives from the resources it
+   * points at, so it is written after the rest of the file.
+   */
+  deferProvenance: boolean;
 }
 
-/** Prepares `lines`, the first of which is line `firstLine` (1-based) of its file. */
-export function prepareNdjsonLines(registry: SearchParameterRegistry, lines: string[], firstLine: number): PreparedChunk {
-  const out: PreparedChunk = { writes: [], deferred: [], issues: [] };
-  lines.forEach((line, i) => {
-    const index = firstLine + i;
+export interface ChunkOutcome {
+  written: Record<WriteOutcome, number>;
+  byType: Record<string, number>;
+  issues: EntryIssue[];
+  /** Provenance lines set aside (only with `deferProvenance`), to be imported in a later chunk. */
+  deferred: { lineNumber: number; line: string }[];
+}
+
+/** Reads a chunk into writes; bad lines become issues and are skipped. */
+function prepareChunk(registry: SearchParameterRegistry, chunk: LineChunk): { writes: PreparedWrite[]; issues: EntryIssue[]; deferred: ChunkOutcome['deferred'] } {
+  const writes: PreparedWrite[] = [];
+  const issues: EntryIssue[] = [];
+  const deferred: ChunkOutcome['deferred'] = [];
+  chunk.lines.forEach((line, i) => {
+    const index = chunk.lineNumbers ? chunk.lineNumbers[i] : chunk.firstLine + i;
     if (!line.trim()) return;
     let resource: unknown;
     try {
       resource = JSON.parse(line);
     } catch {
-      out.issues.push({ index, path: '', message: 'is not valid JSON', severity: 'error' });
+      issues.push({ index, path: '', message: 'is not valid JSON', severity: 'error' });
+      return;
+    }
+    const r = resource as Record<string, unknown>;
+    if (chunk.deferProvenance && r && typeof r === 'object' && r.resourceType === 'Provenance') {
+      // Checked when its turn comes, so its issues are reported once.
+      deferred.push({ lineNumber: index, line });
       return;
     }
     const problems = validateStructure(resource);
-    const r = resource as Record<string, unknown>;
     if (!problems.length && typeof r.id !== 'string') {
       problems.push({ path: `${String(r.resourceType)}.id`, message: 'is required in NDJSON', severity: 'error' });
     }
-    for (const p of problems) out.issues.push({ index, path: p.path, message: p.message, severity: p.severity });
+    for (const p of problems) issues.push({ index, path: p.path, message: p.message, severity: p.severity });
     if (problems.some((p) => p.severity === 'error')) return;
-    (r.resourceType === 'Provenance' ? out.deferred : out.writes).push(prepareWrite(registry, r));
+    writes.push(prepareWrite(registry, r));
   });
-  return out;
+  return { writes, issues, deferred };
+}
+
+/** Prepares a chunk, then writes it in one store transaction once `turn` resolves (the writes' order). */
+export async function importChunk(
+  store: Store,
+  registry: SearchParameterRegistry,
+  chunk: LineChunk,
+  turn: () => Promise<void> = async () => undefined,
+): Promise<ChunkOutcome> {
+  const { writes, issues, deferred } = prepareChunk(registry, chunk);
+  const outcome: ChunkOutcome = { written: { created: 0, updated: 0, unchanged: 0 }, byType: {}, issues, deferred };
+  await turn();
+  if (!writes.length) return outcome;
+  for (const r of await store.writeResources(writes)) {
+    outcome.written[r.outcome]++;
+    outcome.byType[r.type] = (outcome.byType[r.type] ?? 0) + 1;
+  }
+  return outcome;
 }

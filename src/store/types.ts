@@ -175,6 +175,8 @@ export interface Store {
   countByType(): Promise<Record<string, number>>;
   /** SQL access for the store layer's other modules. */
   readonly sql: SqlExecutor;
+  /** The database file, for a store that keeps one (other threads open their own connection to it). */
+  readonly file?: string;
   /** The store's audit journal, where it keeps one (a SQLite file); one per store, closed with it. */
   auditJournal(): AuditJournal | undefined;
 }

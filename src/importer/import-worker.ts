@@ -1,0 +1,33 @@
+/**
+ * @module importer/import-worker
+ * An import worker of `ImportWorkers`: with its own connection to the SQLite file, prepares each chunk
+ * it is sent, says it is ready, and writes it when the pool gives it the turn.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { defaultRegistry } from '../fhir/search/registry.js';
+import { SqliteStore } from '../store/sqlite/index.js';
+import { importChunk } from './ndjson.js';
+import type { FromWorker, ToWorker } from './parallel.js';
+
+const { dbFile } = workerData as { dbFile: string };
+const store = new SqliteStore(dbFile);
+const registry = defaultRegistry();
+const turns = new Map<number, () => void>();
+const send = (m: FromWorker) => parentPort!.postMessage(m);
+
+parentPort!.on('message', (m: ToWorker) => {
+  if (m.op === 'write') {
+    turns.get(m.id)?.();
+    turns.delete(m.id);
+    return;
+  }
+  const turn = () =>
+    new Promise<void>((resolve) => {
+      turns.set(m.id, resolve);
+      send({ op: 'ready', id: m.id });
+    });
+  importChunk(store, registry, m.chunk, turn).then(
+    (outcome) => send({ op: 'done', id: m.id, outcome }),
+    (err: unknown) => send({ op: 'failed', id: m.id, error: err instanceof Error ? err.message : String(err) }),
+  );
+});

@@ -1,0 +1,105 @@
+/**
+ * @module importer/parallel
+ * Imports large NDJSON files with two worker threads, each with its own connection to the SQLite file.
+ * A chunk is prepared (parsed, checked, indexed) by one worker while the other writes the chunk before
+ * it; writes still happen one at a time and in the order the chunks were read, so the result is exactly
+ * that of importing on one thread. Only lines go to a worker and only counts come back: preparing in a
+ * worker and writing here was measured slower, as copying prepared rows between threads costs as much
+ * as making them.
+ */
+import { Worker } from 'node:worker_threads';
+import type { ChunkOutcome, LineChunk } from './ndjson.js';
+
+/** Messages between the pool and its workers. */
+export type ToWorker = { op: 'chunk'; id: number; chunk: LineChunk } | { op: 'write'; id: number };
+export type FromWorker =
+  | { op: 'ready'; id: number }
+  | { op: 'done'; id: number; outcome: ChunkOutcome }
+  | { op: 'failed'; id: number; error: string };
+
+interface Pending {
+  worker: Worker;
+  ready: boolean;
+  resolve: (o: ChunkOutcome) => void;
+  reject: (e: Error) => void;
+}
+
+export class ImportWorkers {
+  readonly #workers: Worker[];
+  readonly #idle: Worker[];
+  readonly #pending = new Map<number, Pending>();
+  #nextId = 0;
+  /** The chunk whose write comes next. */
+  #turn = 0;
+  #writing = false;
+  #failure: Error | undefined;
+  #waitingForIdle: (() => void)[] = [];
+
+  constructor(dbFile: string, count = 2) {
+    this.#workers = Array.from({ length: count }, () => {
+      const w = new Worker(new URL('./import-worker-entry.js', import.meta.url), { workerData: { dbFile } });
+      w.on('message', (m: FromWorker) => this.#onMessage(w, m));
+      w.on('error', (err) => this.#fail(err));
+      return w;
+    });
+    this.#idle = [...this.#workers];
+  }
+
+  /**
+   * Hands a chunk to a worker once one is free (so no more than one chunk per worker is read ahead);
+   * `done` resolves with its outcome once it is written.
+   */
+  async submit(chunk: LineChunk): Promise<{ done: Promise<ChunkOutcome> }> {
+    while (!this.#idle.length && !this.#failure) await new Promise<void>((r) => this.#waitingForIdle.push(r));
+    if (this.#failure) throw this.#failure;
+    const worker = this.#idle.shift()!;
+    const id = this.#nextId++;
+    const done = new Promise<ChunkOutcome>((resolve, reject) => this.#pending.set(id, { worker, ready: false, resolve, reject }));
+    worker.postMessage({ op: 'chunk', id, chunk } satisfies ToWorker);
+    return { done };
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.#workers.map((w) => w.terminate()));
+  }
+
+  #onMessage(worker: Worker, m: FromWorker): void {
+    const p = this.#pending.get(m.id);
+    if (!p) return;
+    if (m.op === 'ready') {
+      p.ready = true;
+      this.#grant();
+      return;
+    }
+    this.#pending.delete(m.id);
+    this.#writing = false;
+    this.#turn++;
+    if (m.op === 'failed') {
+      this.#fail(new Error(m.error));
+      return;
+    }
+    p.resolve(m.outcome);
+    this.#idle.push(worker);
+    this.#waitingForIdle.shift()?.();
+    this.#grant();
+  }
+
+  /** Lets the chunk whose turn it is write, once it is prepared and no other write runs. */
+  #grant(): void {
+    if (this.#writing || this.#failure) return;
+    const p = this.#pending.get(this.#turn);
+    if (!p?.ready) return;
+    this.#writing = true;
+    p.worker.postMessage({ op: 'write', id: this.#turn } satisfies ToWorker);
+  }
+
+  /** A failed chunk stops the import: nothing after it is written, as on one thread. */
+  #fail(err: Error): void {
+    if (this.#failure) return;
+    this.#failure = err;
+    for (const p of this.#pending.values()) p.reject(err);
+    this.#pending.clear();
+    for (const r of this.#waitingForIdle.splice(0)) r();
+    void this.close();
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * Import workers: a generated population imported through two worker threads gives the same database
+ * as importing it on one thread (resources, versions, index rows, compartments — Provenance included),
+ * bad lines are reported with their own line numbers, a re-import changes nothing, and a failing store
+ * stops the import with the store's error.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generatePopulation } from '../../src/demo/generator/index.js';
+import { defaultRegistry } from '../../src/fhir/search/registry.js';
+import { importFiles, type FileReport } from '../../src/importer/index.js';
+import { SqliteStore } from '../../src/store/sqlite/index.js';
+
+const registry = defaultRegistry();
+
+/** Everything an import leaves, in a comparable form (seq numbers differ between runs, so rows name their resource). */
+async function contents(store: SqliteStore) {
+  const q = (sql: string) => store.sql.all<Record<string, unknown>>(sql);
+  const by = `(SELECT type || '/' || id FROM resources r WHERE r.seq = x.seq)`;
+  return {
+    resources: await q(`SELECT type, id, version_id, content_hash FROM resources ORDER BY type, id`),
+    tokens: await q(`SELECT ${by} AS r, param, system, code FROM idx_token x ORDER BY 1, 2, 3, 4`),
+    dates: await q(`SELECT ${by} AS r, param, lo, hi FROM idx_date x ORDER BY 1, 2, 3, 4`),
+    references: await q(`SELECT ${by} AS r, param, target_type, target_id FROM idx_reference x ORDER BY 1, 2, 3, 4`),
+    compartments: await q(`SELECT ${by} AS r, patient_id FROM compartment x ORDER BY 1, 2`),
+  };
+}
+
+const summary = (reports: FileReport[]) => reports.map((r) => ({ file: r.file, written: r.written, byType: r.byType, issues: r.issues }));
+
+describe('import workers (SQLite file)', () => {
+  let dir: string;
+  let files: string[];
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'pa-parallel-'));
+    ({ files } = await generatePopulation({ patients: 12, seed: 7, outDir: join(dir, 'pop') }));
+    // A bad line in the middle of a file, and one that is not JSON at all.
+    appendFileSync(files.find((f) => f.endsWith('Condition.ndjson'))!, '{"resourceType":"Condition","id":"bad-1","subject":7}\nnot json\n');
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('gives the same database and reports as one thread, Provenance compartments included; a re-import changes nothing', async () => {
+    const one = new SqliteStore(join(dir, 'one.db'));
+    const two = new SqliteStore(join(dir, 'two.db'));
+    await one.migrate();
+    await two.migrate();
+    try {
+      const inline = await importFiles(one, registry, files, { parallelMinBytes: Number.MAX_SAFE_INTEGER });
+      const progress: number[] = [];
+      const parallel = await importFiles(two, registry, files, { parallelMinBytes: 0, onProgress: (p) => progress.push(p.resources) });
+      assert.deepEqual(summary(parallel), summary(inline));
+      assert.ok(progress.length > 1);
+
+      const condition = parallel.find((r) => r.file.endsWith('Condition.ndjson'))!;
+      const lines = condition.written.created + 2;
+      assert.deepEqual(
+        condition.issues.filter((i) => i.severity === 'error').map((i) => i.index),
+        [lines - 1, lines],
+        'the bad lines are reported by their own numbers',
+      );
+      const provenance = parallel.find((r) => r.file.endsWith('Provenance.ndjson'))!;
+      assert.ok(provenance.written.created > 0);
+
+      const [a, b] = [await contents(one), await contents(two)];
+      assert.deepEqual(b, a);
+      assert.ok(a.compartments.some((c) => String(c.r).startsWith('Provenance/')), 'Provenance joined its targets’ compartments');
+
+      const again = await importFiles(two, registry, files, { parallelMinBytes: 0 });
+      for (const r of again) assert.deepEqual(r.written, { created: 0, updated: 0, unchanged: r.written.unchanged }, r.file);
+      assert.deepEqual(await contents(two), b);
+    } finally {
+      await one.close();
+      await two.close();
+    }
+  });
+
+  test('a store that cannot be written stops the import with its error', async () => {
+    const store = new SqliteStore(join(dir, 'broken.db'));
+    await store.migrate();
+    try {
+      await store.sql.run('ALTER TABLE idx_token RENAME TO idx_token_away');
+      await assert.rejects(importFiles(store, registry, files, { parallelMinBytes: 0 }), /idx_token/);
+      assert.deepEqual(await store.countByType(), {}, 'nothing was written');
+    } finally {
+      await store.close();
+    }
+  });
+});
