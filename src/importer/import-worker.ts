@@ -10,7 +10,9 @@ import { importChunk } from './ndjson.js';
 import type { FromWorker, ToWorker } from './parallel.js';
 
 const { dbFile } = workerData as { dbFile: string };
-const store = new SqliteStore(dbFile);
+// Checkpoints copy the WAL back into the database between chunks; at 40 MiB instead of 4 there are
+// a tenth as many (measured about 4 % faster); closing the last connection checkpoints the rest.
+const store = new SqliteStore(dbFile, { walAutocheckpointPages: 10_000 });
 const registry = defaultRegistry();
 const turns = new Map<number, () => void>();
 const send = (m: FromWorker) => parentPort!.postMessage(m);

@@ -76,10 +76,14 @@ export class SqliteStore implements Store {
     return run;
   }
 
-  /** `cacheKiB`: the connection's page cache (default 64 MiB; the audit journal's appending worker needs little). */
+  /**
+   * `cacheKiB`: the connection's page cache (default 64 MiB; the audit journal's appending worker needs
+   * little). `walAutocheckpointPages`: how far the WAL grows before a commit copies it back (SQLite's
+   * 1000 by default); a bulk writer does that less often.
+   */
   constructor(
     readonly file: string,
-    options: { cacheKiB?: number } = {},
+    options: { cacheKiB?: number; walAutocheckpointPages?: number } = {},
   ) {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
     this.#db = new Database(file);
@@ -89,6 +93,7 @@ export class SqliteStore implements Store {
     this.#db.pragma('busy_timeout = 10000');
     this.#db.pragma(`cache_size = -${Math.max(256, Math.floor(options.cacheKiB ?? 65536))}`);
     this.#db.pragma('temp_store = MEMORY');
+    if (options.walAutocheckpointPages !== undefined) this.#db.pragma(`wal_autocheckpoint = ${Math.max(1, Math.floor(options.walAutocheckpointPages))}`);
   }
 
   #stmt(text: string): Statement {
