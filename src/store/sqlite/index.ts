@@ -129,9 +129,13 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
-    await this.#journal?.close();
-    this.#cache.clear();
-    this.#db.close();
+    try {
+      // Records it could not move stay in its file, for the next process to move.
+      await this.#journal?.close();
+    } finally {
+      this.#cache.clear();
+      this.#db.close();
+    }
   }
 
   /** The journal of the database file (none in memory), made on first use. */
