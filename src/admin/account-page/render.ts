@@ -7,6 +7,7 @@
  */
 import { html, type HtmlValue, type SafeHtml } from '../../auth/screens/escape.js';
 import { layout, type PageOptions } from '../../auth/screens/layout.js';
+import { signInError, signInFields } from '../../auth/screens/sign-in.js';
 import { when } from './describe.js';
 
 /** Extra rules for this page only; appended to the layout's stylesheet (same CSP nonce). */
@@ -90,23 +91,14 @@ export interface AccountSignInView extends PageOptions {
 
 /** The sign-in form of the account page: the same fields, labels and button as the authorization screens. */
 export function renderAccountSignIn(v: AccountSignInView): string {
-  const describedBy = v.error ? html` aria-describedby="sign-in-error" aria-invalid="true"` : html``;
   const body = html`<h1>Sign in to your account</h1>
 <p class="lede">See which apps can reach your records at <strong>${v.practiceName}</strong>, what each may see, and disconnect any you no longer use.</p>
 ${v.demoNote ? html`<div class="notice notice-demo" role="note"><p><strong>Demo</strong> ${v.demoNote}</p></div>` : ''}
 ${v.info ? html`<div class="notice notice-success" role="status"><p>${v.info}</p></div>` : ''}
-${v.error ? html`<div class="alert" id="sign-in-error" role="alert"><p><strong>Could not sign in.</strong> ${v.error}</p></div>` : ''}
+${signInError(v.error)}
 <form method="post" action="${v.action}">
 ${hidden('csrf', v.csrf)}
-<div class="field">
-<label for="username">Username</label>
-<input type="text" id="username" name="username" autocomplete="username" autocapitalize="none" autocorrect="off" spellcheck="false" required value="${v.username ?? ''}"${describedBy}>
-</div>
-<div class="field">
-<label for="password">Password</label>
-<input type="password" id="password" name="password" autocomplete="current-password" required${describedBy}>
-</div>
-<button type="submit" class="button button-primary button-block">Sign in</button>
+${signInFields(v.username, v.error)}
 </form>`;
   return page({ ...v, title: 'Sign in to your account', body });
 }
