@@ -21,7 +21,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { checkSignIn } from '../auth/sign-in.js';
 import { SIGN_IN_FAILED } from '../auth/flow.js';
-import { formBody, pageHeaders, queryOf, readCookies, setCookie } from '../auth/http.js';
+import { acceptFormBodies, formBody, pageHeaders, queryOf, readCookies, setCookie } from '../auth/http.js';
 import { hashToken } from '../auth/secrets.js';
 import type { TokenService } from '../auth/tokens.js';
 import type { SearchParameterRegistry } from '../fhir/search/registry.js';
@@ -266,9 +266,7 @@ export async function registerAccountPage(app: FastifyInstance, deps: AccountPag
   };
 
   await app.register(async (scope) => {
-    scope.removeAllContentTypeParsers();
-    scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => done(null, body));
-    scope.addContentTypeParser('*', { parseAs: 'string' }, (_req, _body, done) => done(null, undefined));
+    acceptFormBodies(scope);
     scope.setErrorHandler((error, request, reply) => {
       const status = (error as { statusCode?: number }).statusCode;
       if (status && status >= 400 && status < 500) return message(reply, status, 'The request could not be read', 'Nothing was changed. Go back to your account page and try again.');

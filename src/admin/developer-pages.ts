@@ -13,7 +13,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { FHIR_BASE_PATH } from '../config/index.js';
-import { formBody, pageHeaders, queryOf, readCookies, setCookie } from '../auth/http.js';
+import { acceptFormBodies, formBody, pageHeaders, queryOf, readCookies, setCookie } from '../auth/http.js';
 import { attrIf, html, type HtmlValue, type SafeHtml } from '../auth/screens/escape.js';
 import { layout } from '../auth/screens/layout.js';
 import type { AuthStore } from '../store/auth.js';
@@ -303,11 +303,8 @@ export async function registerDeveloperRoutes(app: FastifyInstance, deps: Develo
   const jsonErrors = (reply: FastifyReply, status: number, errors: FieldError[]) => sendJson(reply, status, { errors });
 
   await app.register(async (scope) => {
-    scope.removeAllContentTypeParsers();
     // Bodies are read as text and parsed by the handlers, so a malformed one gets this API's own answer.
-    scope.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: REGISTRATION_BODY_LIMIT }, (_req, body, done) => done(null, body));
-    scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: REGISTRATION_BODY_LIMIT }, (_req, body, done) => done(null, body));
-    scope.addContentTypeParser('*', { parseAs: 'string', bodyLimit: REGISTRATION_BODY_LIMIT }, (_req, _body, done) => done(null, undefined));
+    acceptFormBodies(scope, { bodyLimit: REGISTRATION_BODY_LIMIT, extraTypes: ['application/json'] });
     scope.setErrorHandler((error, request, reply) => {
       const status = (error as { statusCode?: number }).statusCode ?? 500;
       const isForm = request.url.split('?')[0] === FORM_PATH && !wantsJson(request);

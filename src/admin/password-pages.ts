@@ -8,7 +8,7 @@
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { formBody, pageHeaders, queryOf, readCookies, setCookie } from '../auth/http.js';
+import { acceptFormBodies, formBody, pageHeaders, queryOf, readCookies, setCookie } from '../auth/http.js';
 import { html, renderErrorPage } from '../auth/screens/index.js';
 import { layout } from '../auth/screens/layout.js';
 import { hashToken } from '../auth/secrets.js';
@@ -112,9 +112,7 @@ export async function registerPasswordRoutes(app: FastifyInstance, o: PasswordRo
   };
 
   await app.register(async (scope) => {
-    scope.removeAllContentTypeParsers();
-    scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 64 * 1024 }, (_req, body, done) => done(null, body));
-    scope.addContentTypeParser('*', { parseAs: 'string', bodyLimit: 64 * 1024 }, (_req, _body, done) => done(null, undefined));
+    acceptFormBodies(scope, { bodyLimit: 64 * 1024 });
 
     scope.get(SET_PASSWORD_PATH, async (request, reply) => {
       const token = queryOf(request).get('token');

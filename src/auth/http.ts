@@ -2,7 +2,7 @@
  * @module auth/http
  * Small HTTP helpers of the authorization server: cookies, form bodies, security headers of its pages.
  */
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 export function readCookies(request: FastifyRequest): Record<string, string> {
   const out: Record<string, string> = {};
@@ -71,4 +71,17 @@ export function queryOf(request: FastifyRequest): URLSearchParams {
   const url = request.raw.url ?? '';
   const q = url.indexOf('?');
   return new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
+}
+
+/**
+ * Lets a plugin's routes read only form bodies, as text (`formBody` parses them); `extraTypes` are read as
+ * text too, and any other body is dropped, so a handler never sees a parsed object it did not ask for.
+ */
+export function acceptFormBodies(scope: FastifyInstance, options: { bodyLimit?: number; extraTypes?: string[] } = {}): void {
+  const limit = options.bodyLimit === undefined ? {} : { bodyLimit: options.bodyLimit };
+  scope.removeAllContentTypeParsers();
+  for (const type of ['application/x-www-form-urlencoded', ...(options.extraTypes ?? [])]) {
+    scope.addContentTypeParser(type, { parseAs: 'string', ...limit }, (_req, body, done) => done(null, body));
+  }
+  scope.addContentTypeParser('*', { parseAs: 'string', ...limit }, (_req, _body, done) => done(null, undefined));
 }

@@ -14,6 +14,7 @@ import type { Store } from '../store/types.js';
 import { ClientAuthenticator } from './client-auth.js';
 import { endpointsFor, openidConfiguration, smartConfiguration, type Endpoints } from './discovery.js';
 import { bearerAccessResolver } from './fhir-access.js';
+import { acceptFormBodies } from './http.js';
 import { registerFlowRoutes, type PatientSummary } from './flow.js';
 import { KeyRing } from './keys.js';
 import { SMART_STYLE } from './screens/index.js';
@@ -75,9 +76,7 @@ export async function createAuthServer(o: AuthServerOptions): Promise<AuthServer
     resolveAccess: bearerAccessResolver(tokens, registry),
     async register(app) {
       await app.register(async (scope) => {
-        scope.removeAllContentTypeParsers();
-        scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => done(null, body));
-        scope.addContentTypeParser('*', { parseAs: 'string' }, (_req, _body, done) => done(null, undefined));
+        acceptFormBodies(scope);
         scope.setErrorHandler((error, request, reply) => {
           const status = (error as { statusCode?: number }).statusCode;
           if (status && status >= 400 && status < 500) {
