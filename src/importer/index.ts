@@ -84,12 +84,7 @@ export async function importFile(
   file: string,
   options: ImportOptions = {},
 ): Promise<FileReport> {
-  let size: number;
-  try {
-    size = statSync(file).size;
-  } catch {
-    throw new ImportError(`${file}: cannot be read (no such file or no permission)`);
-  }
+  const size = readableSize(file);
   const gz = await isGzip(file);
   if (isNdjson(file)) {
     const run = new NdjsonRun(inlineSink(store, registry), options);
@@ -290,7 +285,8 @@ export async function importFiles(
   options: ImportOptions = {},
 ): Promise<FileReport[]> {
   const ordered = [...files.filter((f) => !/provenance/i.test(basename(f))), ...files.filter((f) => /provenance/i.test(basename(f)))];
-  const ndjsonBytes = ordered.filter(isNdjson).reduce((n, f) => n + fileSize(f), 0);
+  // A file that cannot be read counts nothing here; its turn reports it.
+  const ndjsonBytes = ordered.filter(isNdjson).reduce((n, f) => n + (statSync(f, { throwIfNoEntry: false })?.size ?? 0), 0);
   const useWorkers =
     store.file !== undefined && store.file !== ':memory:' && registry === defaultRegistry() && ndjsonBytes >= (options.parallelMinBytes ?? PARALLEL_MIN_BYTES);
   const workers = useWorkers ? new ImportWorkers(store.file!) : undefined;
@@ -310,12 +306,7 @@ export async function importFiles(
         reports.push(await importFile(store, registry, f, options));
         continue;
       }
-      let size: number;
-      try {
-        size = statSync(f).size;
-      } catch {
-        throw new ImportError(`${f}: cannot be read (no such file or no permission)`);
-      }
+      const size = readableSize(f);
       run ??= { ndjson: new NdjsonRun(sink, options), files: [] };
       const report = await run.ndjson.add(f, size, await isGzip(f));
       run.files.push({ file: f, size, report });
@@ -328,10 +319,11 @@ export async function importFiles(
   return reports;
 }
 
-function fileSize(file: string): number {
+/** @throws ImportError naming the file when it cannot be read. */
+function readableSize(file: string): number {
   try {
     return statSync(file).size;
   } catch {
-    return 0;
+    throw new ImportError(`${file}: cannot be read (no such file or no permission)`);
   }
 }

@@ -71,13 +71,13 @@ export class ImportWorkers {
       this.#grant();
       return;
     }
-    this.#pending.delete(m.id);
-    this.#writing = false;
-    this.#turn++;
     if (m.op === 'failed') {
       this.#fail(new Error(m.error));
       return;
     }
+    this.#pending.delete(m.id);
+    this.#writing = false;
+    this.#turn++;
     p.resolve(m.outcome);
     this.#idle.push(worker);
     this.#waitingForIdle.shift()?.();
