@@ -9,7 +9,7 @@ import { appendFileSync, mkdirSync, readdirSync, readFileSync, statSync, unlinkS
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { AuditTrail } from '../../src/admin/audit.js';
-import { AuditStore, type AuditRecord } from '../../src/store/audit.js';
+import { AuditStore, type AuditJournal, type AuditRecord } from '../../src/store/audit.js';
 import { AuditJournalClosedError, journalDir, journalLine, MAX_SLICE_BYTES, parseJournalLines, SqliteAuditJournal } from '../../src/store/sqlite/audit-journal.js';
 import { SqliteStore } from '../../src/store/sqlite/index.js';
 import { sqliteFixture, type StoreFixture } from '../helpers/stores.js';
@@ -218,6 +218,32 @@ describe('SQLite audit journal', () => {
     await journal.settle();
     const ids = await tableIds(store);
     for (const r of batch) assert.ok(ids.includes(r.id), r.id);
+    await journal.close();
+  });
+
+  test('an append that fails rejects every record of its group; the trail keeps working afterwards', async () => {
+    const journal = new SqliteAuditJournal(store.file, new AuditStore(store.sql), { moveDelayMs: 60_000 });
+    let failNext = true;
+    const failing: AuditJournal = {
+      append: (records) => {
+        if (failNext) {
+          failNext = false;
+          throw new Error('ENOSPC: no space left on device');
+        }
+        journal.append(records);
+      },
+      settle: () => journal.settle(),
+      close: () => journal.close(),
+      onError: () => undefined,
+    };
+    const trail = new AuditTrail(new AuditStore(store.sql, { journal: failing }));
+    const input = (n: number) => ({ category: 'fhir' as const, action: 'read', outcome: 'success' as const, clientId: 'journal-fail', resourceRef: `Patient/p${n}` });
+    const first = await Promise.allSettled([trail.record(input(1)), trail.record(input(2))]);
+    assert.ok(first.every((r) => r.status === 'rejected' && /ENOSPC/.test(String(r.reason))));
+    await trail.record(input(3));
+    const rows = await trail.store.query({ client: 'journal-fail' });
+    assert.deepEqual(rows.map((r) => JSON.parse(r.resource).resourceRef), ['Patient/p3']);
+    await trail.close();
     await journal.close();
   });
 
