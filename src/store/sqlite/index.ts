@@ -52,6 +52,7 @@ export class SqliteStore implements Store {
     run: (text, params = []) => this.#locked(async () => this.#stmt(text).run(...params).changes),
     transaction: (fn) =>
       this.#locked(async () => {
+        this.#endSnapshot();
         this.#db.exec('BEGIN IMMEDIATE');
         const tx: SqlExecutor = {
           dialect: 'sqlite',
@@ -95,9 +96,11 @@ export class SqliteStore implements Store {
     this.#db.pragma(`cache_size = -${Math.max(256, Math.floor(options.cacheKiB ?? 32768))}`);
     this.#db.pragma('temp_store = MEMORY');
     if (options.walAutocheckpointPages !== undefined) this.#db.pragma(`wal_autocheckpoint = ${Math.max(1, Math.floor(options.walAutocheckpointPages))}`);
+    this.#beginRead = this.#db.prepare('BEGIN DEFERRED');
+    this.#endRead = this.#db.prepare('COMMIT');
   }
 
-  #stmt(text: string): Statement {
+  #cached(text: string): Statement {
     let s = this.#cache.get(text);
     if (!s) {
       s = this.#db.prepare(text);
@@ -107,13 +110,57 @@ export class SqliteStore implements Store {
     return s;
   }
 
-  #all<T>(sql: Sql): T[] {
-    return this.#stmt(sql.text).all(...(sql.params as unknown[])) as T[];
+  /** A statement for anything but a FHIR read: it ends the read snapshot first, so it sees every commit. */
+  #stmt(text: string): Statement {
+    this.#endSnapshot();
+    return this.#cached(text);
   }
 
+  /** A FHIR read's statement: it runs in this turn's read snapshot. */
+  #readStmt(text: string): Statement {
+    this.#joinSnapshot();
+    return this.#cached(text);
+  }
+
+  #all<T>(sql: Sql): T[] {
+    return this.#readStmt(sql.text).all(...(sql.params as unknown[])) as T[];
+  }
+
+  /** Runs `fn` in a write transaction (BEGIN IMMEDIATE), on the latest data. */
+  #write<T>(fn: () => T): T {
+    this.#endSnapshot();
+    return this.#db.transaction(fn).immediate();
+  }
+
+  /**
+   * FHIR reads (and only they) share one read transaction per turn of the event loop, ended by
+   * `setImmediate`. Outside a transaction every statement takes and releases SQLite's WAL read lock
+   * (two fcntl calls and an fstat), which on a virtual machine costs more than the lookup itself; under
+   * load many requests are answered in one turn and now pay for it once. The snapshot is at most one
+   * turn old, as if those requests had been answered a moment earlier. Every other statement — the
+   * auth, audit and rate-limit stores, writes, settings — first ends the snapshot (`#stmt`, `#write`), so
+   * it sees every commit, and a write never upgrades a stale read transaction.
+   */
+  #snapshot = false;
+  readonly #beginRead: Statement;
+  readonly #endRead: Statement;
+
+  #joinSnapshot(): void {
+    if (this.#snapshot || this.#db.inTransaction) return;
+    this.#beginRead.run();
+    this.#snapshot = true;
+    setImmediate(this.#endSnapshot);
+  }
+
+  readonly #endSnapshot = (): void => {
+    if (!this.#snapshot) return;
+    this.#snapshot = false;
+    this.#endRead.run();
+  };
+
   async migrate(): Promise<void> {
-    this.#db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
-    const apply = this.#db.transaction(() => {
+    this.#stmt('CREATE TABLE IF NOT EXISTS schema_migrations (id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)').run();
+    this.#write(() => {
       const done = new Set(
         (this.#db.prepare('SELECT id FROM schema_migrations').all() as { id: number }[]).map((r) => r.id),
       );
@@ -125,7 +172,6 @@ export class SqliteStore implements Store {
           .run(m.id, m.name, new Date().toISOString());
       }
     });
-    apply.immediate();
   }
 
   async close(): Promise<void> {
@@ -133,6 +179,7 @@ export class SqliteStore implements Store {
       // Records it could not move stay in its file, for the next process to move.
       await this.#journal?.close();
     } finally {
+      this.#endSnapshot();
       this.#cache.clear();
       this.#db.close();
     }
@@ -146,12 +193,11 @@ export class SqliteStore implements Store {
   }
 
   async ping(): Promise<void> {
-    this.#db.prepare('SELECT 1').get();
+    this.#stmt('SELECT 1').get();
   }
 
   async writeResources(writes: PreparedWrite[]): Promise<WriteResult[]> {
-    const run = this.#db.transaction((batch: PreparedWrite[]) => batch.map((w) => this.#writeOne(w)));
-    return this.#locked(async () => run.immediate(writes));
+    return this.#locked(async () => this.#write(() => writes.map((w) => this.#writeOne(w))));
   }
 
   #writeOne(w: PreparedWrite): WriteResult {
@@ -300,7 +346,7 @@ export class SqliteStore implements Store {
   }
 
   async deleteResources(refs: { type: string; id: string }[]): Promise<number> {
-    const run = this.#db.transaction(() => {
+    return this.#write(() => {
       let n = 0;
       for (const ref of refs) {
         const row = this.#stmt('SELECT seq FROM resources WHERE type = ? AND id = ?').get(ref.type, ref.id) as
@@ -314,7 +360,6 @@ export class SqliteStore implements Store {
       }
       return n;
     });
-    return run.immediate();
   }
 
   async countByType(): Promise<Record<string, number>> {
