@@ -2,10 +2,11 @@
  * `npm run bench`: generates (or reuses) a synthetic population, imports it into a fresh SQLite file,
  * then load-tests the real server and a raw node:http baseline serving the same bytes, side by side.
  * The point read (both access variants) and one search also run against the same server built without
- * the FHIR audit hook (`auditFhir: false`), right after the real one: the audit trail's cost.
+ * the FHIR audit hook (`auditFhir: false`), taking turns with the real one: the audit trail's cost.
  * Writes bench/results/patients-<N>.json and regenerates docs/benchmarks.md.
  *
- * Flags: --patients N (1000) --seed S (1) --duration SECONDS per scenario (10) --connections C (16)
+ * Flags: --patients N (1000) --seed S (1) --duration SECONDS per scenario and server (10) --connections C (16)
+ *        --rounds R (5: the servers of a scenario take turns, DURATION/R seconds each, R times)
  *        --warmup SECONDS per scenario and server (2) --reuse-db (skip the import; development only)
  *        --cpu-prof-import (write a V8 CPU profile of the import to bench/.work/prof/)
  *        --cpu-prof-server (profile the real server under load; the figures are then not saved, as profiling slows it)
@@ -41,6 +42,7 @@ const { values: flags } = parseArgs({
     seed: { type: 'string', default: '1' },
     duration: { type: 'string', default: '10' },
     connections: { type: 'string', default: '16' },
+    rounds: { type: 'string', default: '5' },
     warmup: { type: 'string', default: '2' },
     'reuse-db': { type: 'boolean', default: false },
     'cpu-prof-import': { type: 'boolean', default: false },
@@ -57,6 +59,8 @@ const SEED = intFlag('seed', flags.seed!, -(2 ** 31), 2 ** 31);
 const DURATION = intFlag('duration', flags.duration!, 1, 600);
 const CONNECTIONS = intFlag('connections', flags.connections!, 1, 1000);
 const WARMUP = intFlag('warmup', flags.warmup!, 0, 60);
+const ROUNDS = intFlag('rounds', flags.rounds!, 1, 60);
+if (DURATION / ROUNDS < 1) throw new Error(`--duration ${DURATION} split in ${ROUNDS} rounds leaves less than a second per turn`);
 
 const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
 let failing = false;
@@ -231,7 +235,19 @@ interface LoadResult {
   bytesPerSec: number;
 }
 
-async function load(port: number, requests: CannonRequest[], seconds: number): Promise<LoadResult> {
+/** What one autocannon run saw; `summarize` merges several into a LoadResult. */
+interface LoadSample {
+  times: number[];
+  ok: number;
+  seconds: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  statusCodes: Record<string, number>;
+  bytes: number;
+}
+
+async function loadSample(port: number, requests: CannonRequest[], seconds: number): Promise<LoadSample> {
   const times: number[] = [];
   const instance = autocannon({
     url: `http://127.0.0.1:${port}`,
@@ -243,22 +259,93 @@ async function load(port: number, requests: CannonRequest[], seconds: number): P
   });
   instance.on('response', (_client: unknown, _status: number, _bytes: number, responseTime: number) => times.push(responseTime));
   const r = await instance;
-  const sorted = Float64Array.from(times).sort();
   const statusCodes: Record<string, number> = {};
   for (const [code, v] of Object.entries(r.statusCodeStats ?? {})) statusCodes[code] = (v as { count: number }).count;
-  const ok = r['2xx'];
   return {
-    reqPerSec: ok / r.duration,
-    total: ok,
-    p50: percentile(sorted, 50),
-    p95: percentile(sorted, 95),
-    p99: percentile(sorted, 99),
+    times,
+    ok: r['2xx'],
+    seconds: r.duration,
     non2xx: r.non2xx,
     errors: r.errors,
     timeouts: r.timeouts,
     statusCodes,
-    bytesPerSec: r.throughput.total / r.duration,
+    bytes: r.throughput.total,
   };
+}
+
+function summarize(samples: LoadSample[]): LoadResult {
+  const sorted = Float64Array.from(samples.flatMap((s) => s.times)).sort();
+  const seconds = samples.reduce((n, s) => n + s.seconds, 0);
+  const sum = (f: (s: LoadSample) => number) => samples.reduce((n, s) => n + f(s), 0);
+  const statusCodes: Record<string, number> = {};
+  for (const s of samples) for (const [code, n] of Object.entries(s.statusCodes)) statusCodes[code] = (statusCodes[code] ?? 0) + n;
+  return {
+    reqPerSec: sum((s) => s.ok) / seconds,
+    total: sum((s) => s.ok),
+    p50: percentile(sorted, 50),
+    p95: percentile(sorted, 95),
+    p99: percentile(sorted, 99),
+    non2xx: sum((s) => s.non2xx),
+    errors: sum((s) => s.errors),
+    timeouts: sum((s) => s.timeouts),
+    statusCodes,
+    bytesPerSec: sum((s) => s.bytes) / seconds,
+  };
+}
+
+async function load(port: number, requests: CannonRequest[], seconds: number): Promise<LoadResult> {
+  return summarize([await loadSample(port, requests, seconds)]);
+}
+
+interface VariantRun {
+  which: Variant;
+  port: number;
+  requests: CannonRequest[];
+  /** The bench server behind the port, for its audit counters (none for raw). */
+  server?: Child<BenchServerReady>;
+}
+
+/**
+ * Loads the variants of one scenario in ROUNDS interleaved rounds: in each round every variant gets
+ * DURATION/ROUNDS seconds in turn, the order reversed every other round. This machine's speed drifts by a
+ * quarter within seconds (the raw baseline alone went from 23k to 41k req/s between consecutive runs), so
+ * variants measured one after the other compared different machines; taking turns, each samples the same
+ * moments. Every turn is checked (no error answer; the audit counters as `checkAudit` says).
+ */
+async function measureVariants(
+  label: string,
+  variants: VariantRun[],
+  pids: number[],
+): Promise<{ results: Partial<Record<Variant, LoadResult>>; otherCpu: number; auditWrites?: { records: number; transactions: number } }> {
+  if (WARMUP) for (const v of variants) await loadSample(v.port, v.requests, WARMUP);
+  const turn = DURATION / ROUNDS;
+  log(`${label}: ${variants.map((v) => v.which).join(', ')} take turns, ${ROUNDS} × ${turn} s each × ${CONNECTIONS} connections`);
+  const samples = new Map<Variant, LoadSample[]>(variants.map((v) => [v.which, []]));
+  let otherCpu = 0;
+  let auditWrites: { records: number; transactions: number } | undefined;
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const v of round % 2 === 0 ? variants : [...variants].reverse()) {
+      const what = `${label} / ${v.which} (round ${round + 1})`;
+      const before = v.server && (await auditStats(v.server));
+      const foreign = foreignCpu(pids);
+      const sample = await loadSample(v.port, v.requests, turn);
+      otherCpu = Math.max(otherCpu, foreign.stop());
+      if (sample.non2xx || sample.errors || sample.timeouts) {
+        failing = true;
+        fail(`${what}: ${sample.non2xx} non-2xx, ${sample.errors} errors, ${sample.timeouts} timeouts (status codes ${JSON.stringify(sample.statusCodes)})`);
+      }
+      if (sample.ok === 0) fail(`${what}: no successful responses`);
+      if (v.server && before) {
+        const w = checkAudit(what, v.which === 'real', before, await auditStats(v.server), sample.ok);
+        if (v.which === 'real') auditWrites = { records: (auditWrites?.records ?? 0) + w.records, transactions: (auditWrites?.transactions ?? 0) + w.transactions };
+      }
+      samples.get(v.which)!.push(sample);
+    }
+  }
+  const results: Partial<Record<Variant, LoadResult>> = {};
+  for (const [which, list] of samples) results[which] = summarize(list);
+  if (otherCpu > 0.2) log(`warning: other processes used ${otherCpu.toFixed(2)} cores during ${label}; figures are disturbed`);
+  return { results, otherCpu, auditWrites };
 }
 
 // ------------------------------------------------------------------------------------------ main
@@ -369,34 +456,15 @@ async function main(): Promise<RunResult> {
   let maxRssMiB = 0;
   for (const s of SCENARIOS) {
     const requests = patients.map((p) => ({ method: 'GET' as const, path: s.path(p), headers: { 'x-bench-patient': p } }));
-    const results: Partial<Record<Variant, LoadResult>> = {};
-    const variants: [Variant, number, Child<BenchServerReady> | undefined][] = [
-      ['real', realPort, real],
-      ...(AUDIT_COST_KEYS.has(s.key) ? [['unaudited', plainPort, plain] as [Variant, number, Child<BenchServerReady>]] : []),
-      ['raw', rawPort, undefined],
+    const variants: VariantRun[] = [
+      { which: 'real', port: realPort, requests, server: real },
+      ...(AUDIT_COST_KEYS.has(s.key) ? [{ which: 'unaudited' as const, port: plainPort, requests, server: plain }] : []),
+      { which: 'raw', port: rawPort, requests },
     ];
-    let scenarioRss = 0;
-    let otherCpu = 0;
-    let auditWrites: { records: number; transactions: number } | undefined;
-    for (const [which, port, server] of variants) {
-      if (WARMUP) await load(port, requests, WARMUP);
-      const sampler = which === 'real' ? sampleRss(realPid) : undefined;
-      log(`${s.key} / ${which}: ${DURATION} s × ${CONNECTIONS} connections`);
-      const before = server && (await auditStats(server));
-      const foreign = foreignCpu([realPid, plainPid, raw.proc.pid!]);
-      const r = (results[which] = await load(port, requests, DURATION));
-      otherCpu = Math.max(otherCpu, foreign.stop());
-      if (sampler) scenarioRss = sampler.stop();
-      if (r.non2xx || r.errors || r.timeouts) {
-        failing = true;
-        fail(`${s.key} / ${which}: ${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts (status codes ${JSON.stringify(r.statusCodes)})`);
-      }
-      if (r.total === 0) fail(`${s.key} / ${which}: no successful responses`);
-      if (server && before) {
-        const w = checkAudit(`${s.key} / ${which}`, which === 'real', before, await auditStats(server), r.total);
-        if (which === 'real') auditWrites = w;
-      }
-    }
+    // RSS is sampled for the whole scenario: the real server's peak is under its own load.
+    const sampler = sampleRss(realPid);
+    const { results, otherCpu, auditWrites } = await measureVariants(s.key, variants, [realPid, plainPid, raw.proc.pid!]);
+    const scenarioRss = sampler.stop();
     maxRssMiB = Math.max(maxRssMiB, scenarioRss);
     scenarios.push({
       key: s.key,
@@ -408,7 +476,6 @@ async function main(): Promise<RunResult> {
       maxRssMiB: Math.round(scenarioRss * 10) / 10,
       otherCpuCores: Math.round(otherCpu * 100) / 100,
     });
-    if (otherCpu > 0.2) log(`warning: other processes used ${otherCpu.toFixed(2)} cores during ${s.key}; figures are disturbed`);
   }
   await real.stop();
   await plain.stop();
@@ -421,7 +488,7 @@ async function main(): Promise<RunResult> {
   return {
     date: new Date().toISOString(),
     machine: machine(),
-    params: { patients: PATIENTS, seed: SEED, duration: DURATION, connections: CONNECTIONS, warmup: WARMUP, patientsPerScenario: patients.length },
+    params: { patients: PATIENTS, seed: SEED, duration: DURATION, rounds: ROUNDS, connections: CONNECTIONS, warmup: WARMUP, patientsPerScenario: patients.length },
     population: { patients: PATIENTS, resources: pop.resources, dbBytes, byType: pop.byType },
     import: imported
       ? { resources: imported.resources, seconds: Math.round(imported.seconds * 100) / 100, perSecond: Math.round(imported.perSecond), otherCpuCores: importOtherCpu }
@@ -606,31 +673,15 @@ async function authScenarios(
   // (h): the point read with bearer tokens: audited, unaudited (its own tokens), and the raw server on the same URLs.
   const bearerRequests = (tokens: Map<string, string>): CannonRequest[] =>
     patients.map((p) => ({ method: 'GET', path: `${FHIR}/Patient/${p}`, headers: { authorization: `Bearer ${tokens.get(p)}` } }));
-  const results: Partial<Record<Variant, LoadResult>> = {};
-  let otherCpu = 0;
-  let auditWrites: { records: number; transactions: number } | undefined;
-  for (const [which, p, requests, srv] of [
-    ['real', port, bearerRequests(accessTokens), server],
-    ['unaudited', plainPort, bearerRequests(plainTokens), plain],
-    ['raw', rawPort, bearerRequests(accessTokens), undefined],
-  ] as const) {
-    if (WARMUP) await load(p, requests, WARMUP);
-    log(`read-bearer / ${which}: ${DURATION} s × ${CONNECTIONS} connections`);
-    const before = srv && (await auditStats(srv));
-    const foreign = foreignCpu([pid, plainPid, rawPid]);
-    const r = (results[which] = await load(p, requests, DURATION));
-    otherCpu = Math.max(otherCpu, foreign.stop());
-    if (r.non2xx || r.errors || r.timeouts) {
-      failing = true;
-      fail(`read-bearer / ${which}: ${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts (status codes ${JSON.stringify(r.statusCodes)})`);
-    }
-    if (r.total === 0) fail(`read-bearer / ${which}: no successful responses`);
-    if (srv && before) {
-      const w = checkAudit(`read-bearer / ${which}`, which === 'real', before, await auditStats(srv), r.total);
-      if (which === 'real') auditWrites = w;
-    }
-  }
-  if (otherCpu > 0.2) log(`warning: other processes used ${otherCpu.toFixed(2)} cores during read-bearer; figures are disturbed`);
+  const { results, otherCpu, auditWrites } = await measureVariants(
+    'read-bearer',
+    [
+      { which: 'real', port, requests: bearerRequests(accessTokens), server },
+      { which: 'unaudited', port: plainPort, requests: bearerRequests(plainTokens), server: plain },
+      { which: 'raw', port: rawPort, requests: bearerRequests(accessTokens) },
+    ],
+    [pid, plainPid, rawPid],
+  );
   const maxRssMiB = rss.stop();
   await server.stop();
   await plain.stop();
