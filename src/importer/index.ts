@@ -53,6 +53,9 @@ function emptyReport(file: string, kind: FileReport['kind']): FileReport {
   return { file, kind, written: { created: 0, updated: 0, unchanged: 0 }, byType: {}, issues: [], rejected: false };
 }
 
+/** Resources of the file written so far (created, updated or unchanged). */
+const countOf = (r: FileReport) => r.written.created + r.written.updated + r.written.unchanged;
+
 /** Writes resources so that Provenance follows the resources it points at (its compartment derives from them). */
 function provenanceLast<T extends { resourceType?: unknown }>(list: T[]): T[] {
   return [...list.filter((r) => r.resourceType !== 'Provenance'), ...list.filter((r) => r.resourceType === 'Provenance')];
@@ -90,7 +93,6 @@ export async function importFile(
     const run = new NdjsonRun(inlineSink(store, registry), options);
     const report = await run.add(file, size, gz);
     await run.finish();
-    options.onProgress?.({ file, bytesDone: size, bytesTotal: size, resources: countOf(report) });
     return report;
   }
   const text = await readAll(file, gz);
@@ -172,7 +174,7 @@ class NdjsonRun {
   readonly #sink: ChunkSink;
   readonly #options: ImportOptions;
   readonly #inFlight: Promise<void>[] = [];
-  readonly #deferred: { report: FileReport; progress: () => void; lines: ChunkOutcome['deferred'] }[] = [];
+  readonly #files: { report: FileReport; progress: () => void; deferred: ChunkOutcome['deferred'] }[] = [];
   #failure: unknown;
 
   constructor(sink: ChunkSink, options: ImportOptions) {
@@ -188,17 +190,11 @@ class NdjsonRun {
     raw.on('data', (chunk) => (bytesDone += chunk.length));
     const input = gz ? raw.pipe(createGunzip()) : raw;
     const lines = createInterface({ input, crlfDelay: Infinity });
-    let count = 0;
-    const progress = () => this.#options.onProgress?.({ file, bytesDone, bytesTotal: size, resources: count });
+    const progress = () => this.#options.onProgress?.({ file, bytesDone, bytesTotal: size, resources: countOf(report) });
     const deferred: ChunkOutcome['deferred'] = [];
-    this.#deferred.push({ report, progress, lines: deferred });
+    this.#files.push({ report, progress, deferred });
     const apply = (o: ChunkOutcome) => {
-      for (const i of o.issues) if (report.issues.length < MAX_ISSUES) report.issues.push(i);
-      for (const [outcome, n] of Object.entries(o.written)) report.written[outcome as WriteOutcome] += n;
-      for (const [type, n] of Object.entries(o.byType)) {
-        report.byType[type] = (report.byType[type] ?? 0) + n;
-        count += n;
-      }
+      addOutcome(report, o);
       deferred.push(...o.deferred);
       progress();
     };
@@ -220,7 +216,7 @@ class NdjsonRun {
         lineNumbers.push(lineNo);
         if (buffer.length >= CHUNK_LINES) {
           try {
-            await this.#submit({ lines: buffer, firstLine: 0, lineNumbers, deferProvenance: true }, apply);
+            await this.#submit({ lines: buffer, lineNumbers, deferProvenance: true }, apply);
           } catch (err) {
             writeError = err;
           }
@@ -233,28 +229,29 @@ class NdjsonRun {
       throw new ImportError(`${file}: cannot be read (${(err as Error).message})`);
     }
     if (writeError) throw writeError;
-    if (buffer.length && !this.#failure) await this.#submit({ lines: buffer, firstLine: 0, lineNumbers, deferProvenance: true }, apply);
+    if (buffer.length && !this.#failure) await this.#submit({ lines: buffer, lineNumbers, deferProvenance: true }, apply);
     bytesDone = size;
     return report;
   }
 
-  /** Writes the Provenance set aside and waits for every chunk; throws when one failed. */
+  /**
+   * Writes the Provenance set aside and waits for every chunk; then reports each file as done.
+   * @throws the first chunk's failure.
+   */
   async finish(): Promise<void> {
     await this.#settle();
-    for (const { report, progress, lines } of this.#deferred) {
-      for (let i = 0; i < lines.length && !this.#failure; i += CHUNK_LINES) {
-        const part = lines.slice(i, i + CHUNK_LINES);
-        const chunk = { lines: part.map((d) => d.line), firstLine: 0, lineNumbers: part.map((d) => d.lineNumber), deferProvenance: false };
+    for (const { report, progress, deferred } of this.#files) {
+      for (let i = 0; i < deferred.length && !this.#failure; i += CHUNK_LINES) {
+        const part = deferred.slice(i, i + CHUNK_LINES);
+        const chunk = { lines: part.map((d) => d.line), lineNumbers: part.map((d) => d.lineNumber), deferProvenance: false };
         await this.#submit(chunk, (o) => {
-          for (const issue of o.issues) if (report.issues.length < MAX_ISSUES) report.issues.push(issue);
-          for (const [outcome, n] of Object.entries(o.written)) report.written[outcome as WriteOutcome] += n;
-          for (const [type, n] of Object.entries(o.byType)) report.byType[type] = (report.byType[type] ?? 0) + n;
+          addOutcome(report, o);
           progress();
         });
       }
     }
-    this.#deferred.length = 0;
     await this.#settle();
+    for (const { progress } of this.#files.splice(0)) progress();
   }
 
   async #submit(chunk: LineChunk, apply: (o: ChunkOutcome) => void): Promise<void> {
@@ -268,10 +265,15 @@ class NdjsonRun {
   }
 }
 
+/** Adds a written chunk's counts and issues to its file's report. */
+function addOutcome(report: FileReport, o: ChunkOutcome): void {
+  for (const i of o.issues) if (report.issues.length < MAX_ISSUES) report.issues.push(i);
+  for (const [outcome, n] of Object.entries(o.written)) report.written[outcome as WriteOutcome] += n;
+  for (const [type, n] of Object.entries(o.byType)) report.byType[type] = (report.byType[type] ?? 0) + n;
+}
+
 /** A run with at least this much NDJSON starts import workers (their start-up costs about two seconds of CPU). */
 export const PARALLEL_MIN_BYTES = 16 * 2 ** 20;
-
-const countOf = (r: FileReport) => r.written.created + r.written.updated + r.written.unchanged;
 
 /**
  * Imports files in order, Provenance NDJSON files last. NDJSON files next to each other form one run
@@ -292,11 +294,9 @@ export async function importFiles(
   const workers = useWorkers ? new ImportWorkers(store.file!) : undefined;
   const sink = workers ? workerSink(workers) : inlineSink(store, registry);
   const reports: FileReport[] = [];
-  let run: { ndjson: NdjsonRun; files: { file: string; size: number; report: FileReport }[] } | undefined;
+  let run: NdjsonRun | undefined;
   const finishRun = async () => {
-    if (!run) return;
-    await run.ndjson.finish();
-    for (const f of run.files) options.onProgress?.({ file: f.file, bytesDone: f.size, bytesTotal: f.size, resources: countOf(f.report) });
+    await run?.finish();
     run = undefined;
   };
   try {
@@ -306,11 +306,8 @@ export async function importFiles(
         reports.push(await importFile(store, registry, f, options));
         continue;
       }
-      const size = readableSize(f);
-      run ??= { ndjson: new NdjsonRun(sink, options), files: [] };
-      const report = await run.ndjson.add(f, size, await isGzip(f));
-      run.files.push({ file: f, size, report });
-      reports.push(report);
+      run ??= new NdjsonRun(sink, options);
+      reports.push(await run.add(f, readableSize(f), await isGzip(f)));
     }
     await finishRun();
   } finally {

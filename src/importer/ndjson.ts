@@ -10,11 +10,10 @@ import { validateStructure } from '../fhir/validate.js';
 import type { PreparedWrite, Store, WriteOutcome } from '../store/types.js';
 import type { EntryIssue } from './bundle.js';
 
-/** Lines of one file and their 1-based line numbers (as `lineNumbers` says, else consecutive from `firstLine`). */
+/** Lines of one file and their 1-based line numbers in it. */
 export interface LineChunk {
   lines: string[];
-  firstLine: number;
-  lineNumbers?: number[];
+  lineNumbers: number[];
   /**
    * Set aside Provenance lines instead of writing them: its compartment derives from the resources it
    * points at, so it is written after the rest of the file.
@@ -36,7 +35,7 @@ function prepareChunk(registry: SearchParameterRegistry, chunk: LineChunk): { wr
   const issues: EntryIssue[] = [];
   const deferred: ChunkOutcome['deferred'] = [];
   chunk.lines.forEach((line, i) => {
-    const index = chunk.lineNumbers ? chunk.lineNumbers[i] : chunk.firstLine + i;
+    const index = chunk.lineNumbers[i];
     if (!line.trim()) return;
     let resource: unknown;
     try {

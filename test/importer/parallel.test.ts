@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generatePopulation } from '../../src/demo/generator/index.js';
 import { defaultRegistry } from '../../src/fhir/search/registry.js';
-import { importFiles, type FileReport } from '../../src/importer/index.js';
+import { importFiles, type FileReport, type ImportProgress } from '../../src/importer/index.js';
 import { SqliteStore } from '../../src/store/sqlite/index.js';
 
 const registry = defaultRegistry();
@@ -50,10 +50,16 @@ describe('import workers (SQLite file)', () => {
     await two.migrate();
     try {
       const inline = await importFiles(one, registry, files, { parallelMinBytes: Number.MAX_SAFE_INTEGER });
-      const progress: number[] = [];
-      const parallel = await importFiles(two, registry, files, { parallelMinBytes: 0, onProgress: (p) => progress.push(p.resources) });
+      const progress: ImportProgress[] = [];
+      const parallel = await importFiles(two, registry, files, { parallelMinBytes: 0, onProgress: (p) => progress.push(p) });
       assert.deepEqual(summary(parallel), summary(inline));
-      assert.ok(progress.length > 1);
+      assert.ok(progress.length > parallel.length);
+      // Each file's last progress is the whole file, with every resource written (its Provenance too).
+      for (const r of parallel) {
+        const last = progress.filter((p) => p.file === r.file).at(-1)!;
+        assert.equal(last.bytesDone, last.bytesTotal, r.file);
+        assert.equal(last.resources, r.written.created + r.written.updated + r.written.unchanged, r.file);
+      }
 
       const condition = parallel.find((r) => r.file.endsWith('Condition.ndjson'))!;
       const lines = condition.written.created + 2;
