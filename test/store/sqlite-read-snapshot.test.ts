@@ -94,10 +94,22 @@ describe('SQLite read snapshot per event-loop turn', () => {
     assert.ok(await reader.readResource('Patient', 'after-error'));
   });
 
-  test('closing with a snapshot open closes cleanly', async () => {
+  test('closing with a snapshot open closes cleanly, and the turn ends without touching the closed database', async () => {
     const other = new SqliteStore(reader.file);
     assert.ok(await other.readResource('Patient', 'before'));
     await other.close();
+    // The snapshot's end was scheduled for this turn's end; it must find nothing left to do.
+    const uncaught: unknown[] = [];
+    const onUncaught = (err: unknown) => uncaught.push(err);
+    process.on('uncaughtException', onUncaught);
+    try {
+      await nextTurn();
+      await nextTurn();
+    } finally {
+      process.off('uncaughtException', onUncaught);
+    }
+    assert.deepEqual(uncaught, []);
+    // Its read lock is gone: another connection can still write and checkpoint.
     await writer.writeResources([patient('after-close')]);
     assert.ok(await writer.readResource('Patient', 'after-close'));
   });
