@@ -24,6 +24,16 @@ interface Pending {
   reject: (e: Error) => void;
 }
 
+/**
+ * A worker's uncaught error arrives cloned: a SqliteError, say, comes as a plain `{ code }` with no
+ * message. Make it an Error that says what happened.
+ */
+function workerStopped(err: unknown): Error {
+  if (err instanceof Error && err.message) return err;
+  const e = (err ?? {}) as { message?: unknown; code?: unknown };
+  return new Error(`An import worker stopped: ${String(e.message || e.code || 'unknown error')}`);
+}
+
 export class ImportWorkers {
   readonly #workers: Worker[];
   readonly #idle: Worker[];
@@ -39,7 +49,7 @@ export class ImportWorkers {
     this.#workers = Array.from({ length: count }, () => {
       const w = new Worker(new URL('./import-worker-entry.js', import.meta.url), { workerData: { dbFile } });
       w.on('message', (m: FromWorker) => this.#onMessage(w, m));
-      w.on('error', (err) => this.#fail(err));
+      w.on('error', (err: unknown) => this.#fail(workerStopped(err)));
       return w;
     });
     this.#idle = [...this.#workers];

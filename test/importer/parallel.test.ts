@@ -1,8 +1,8 @@
 /**
  * Import workers: a generated population imported through two worker threads gives the same database
  * as importing it on one thread (resources, versions, index rows, compartments — Provenance included),
- * bad lines are reported with their own line numbers, a re-import changes nothing, and a failing store
- * stops the import with the store's error.
+ * bad lines are reported with their own line numbers, a re-import changes nothing, a failing store
+ * stops the import with the store's error, and a worker that dies fails the pool.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { generatePopulation } from '../../src/demo/generator/index.js';
 import { defaultRegistry } from '../../src/fhir/search/registry.js';
 import { importFiles, type FileReport, type ImportProgress } from '../../src/importer/index.js';
+import { ImportWorkers } from '../../src/importer/parallel.js';
 import { SqliteStore } from '../../src/store/sqlite/index.js';
 
 const registry = defaultRegistry();
@@ -81,6 +82,19 @@ describe('import workers (SQLite file)', () => {
     } finally {
       await one.close();
       await two.close();
+    }
+  });
+
+  test('a worker that dies (its database cannot be opened) fails the pool: the chunk and any later one are refused', async () => {
+    // A directory where the database file should be: each worker throws while starting.
+    const pool = new ImportWorkers(dir);
+    try {
+      const chunk = { lines: ['{"resourceType":"Patient","id":"p"}'], lineNumbers: [1], deferProvenance: false };
+      const { done } = await pool.submit(chunk);
+      await assert.rejects(done, (err: unknown) => err instanceof Error && /^An import worker stopped: SQLITE_CANTOPEN/.test(err.message));
+      await assert.rejects(pool.submit(chunk), /An import worker stopped: SQLITE_CANTOPEN/);
+    } finally {
+      await pool.close();
     }
   });
 
