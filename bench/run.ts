@@ -274,14 +274,15 @@ async function loadSample(port: number, requests: CannonRequest[], seconds: numb
 }
 
 function summarize(samples: LoadSample[]): LoadResult {
-  const sorted = Float64Array.from(samples.flatMap((s) => s.times)).sort();
-  const seconds = samples.reduce((n, s) => n + s.seconds, 0);
   const sum = (f: (s: LoadSample) => number) => samples.reduce((n, s) => n + f(s), 0);
+  const sorted = Float64Array.from(samples.flatMap((s) => s.times)).sort();
+  const seconds = sum((s) => s.seconds);
+  const ok = sum((s) => s.ok);
   const statusCodes: Record<string, number> = {};
   for (const s of samples) for (const [code, n] of Object.entries(s.statusCodes)) statusCodes[code] = (statusCodes[code] ?? 0) + n;
   return {
-    reqPerSec: sum((s) => s.ok) / seconds,
-    total: sum((s) => s.ok),
+    reqPerSec: ok / seconds,
+    total: ok,
     p50: percentile(sorted, 50),
     p95: percentile(sorted, 95),
     p99: percentile(sorted, 99),

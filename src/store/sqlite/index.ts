@@ -81,8 +81,9 @@ export class SqliteStore implements Store {
    * `cacheKiB`: the connection's page cache (default 16 MiB: pages it misses come from the kernel's cache
    * of the file, and the server stays under 250 MB whatever the database's size; after 9,000 token
    * exchanges a 32 MiB cache was full and the server at 220 MB, against 204 MB with 16; the audit
-   * journal's appending worker needs little, the import workers take more). `walAutocheckpointPages`: how far the WAL grows before a commit
-   * copies it back (SQLite's 1000 by default); a bulk writer does that less often.
+   * journal's appending worker needs little, the import workers take more).
+   * `walAutocheckpointPages`: how far the WAL grows before a commit copies it back (SQLite's 1000 by
+   * default); a bulk writer does that less often.
    */
   constructor(
     readonly file: string,
