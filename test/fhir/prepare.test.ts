@@ -1,0 +1,100 @@
+/**
+ * `prepareWrite`'s body and content hash: the stored body is the resource without `resourceType`, `id` and
+ * `meta`, the same text whatever order the keys came in, and version metadata never changes the hash.
+ */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { prepareWrite } from '../../src/fhir/prepare.js';
+import { defaultRegistry } from '../../src/fhir/search/registry.js';
+import { serializeVersion } from '../../src/store/content.js';
+
+const registry = defaultRegistry();
+const profile = { profile: ['http://hl7.org/fhir/us/core/StructureDefinition/us-core-heart-rate'] };
+const rest = {
+  status: 'final',
+  code: { coding: [{ system: 'http://loinc.org', code: '8867-4', display: 'Heart rate' }], text: 'Heart rate "resting" \u00e9' },
+  subject: { reference: 'Patient/p1' },
+  valueQuantity: { value: 61.5, unit: '/min', system: 'http://unitsofmeasure.org', code: '/min' },
+};
+const BODY = JSON.stringify(rest).slice(1, -1);
+
+describe('prepareWrite', () => {
+  test('the body leaves out resourceType, id and meta, in the customary order', () => {
+    const w = prepareWrite(registry, { resourceType: 'Observation', id: 'o1', meta: profile, ...rest });
+    assert.equal(w.body, BODY);
+    assert.deepEqual(w.meta, profile);
+    assert.equal(w.type, 'Observation');
+    assert.equal(w.id, 'o1');
+  });
+
+  test('keys in another order, or meta elsewhere, give the same body and hash', () => {
+    const customary = prepareWrite(registry, { resourceType: 'Observation', id: 'o1', meta: profile, ...rest });
+    const shuffled = [
+      { id: 'o1', resourceType: 'Observation', meta: profile, ...rest },
+      { resourceType: 'Observation', id: 'o1', ...rest, meta: profile },
+      { meta: profile, ...rest, id: 'o1', resourceType: 'Observation' },
+      { resourceType: 'Observation', status: 'final', id: 'o1', meta: profile, code: rest.code, subject: rest.subject, valueQuantity: rest.valueQuantity },
+    ];
+    for (const r of shuffled) {
+      const w = prepareWrite(registry, r);
+      assert.equal(w.body, BODY, JSON.stringify(Object.keys(r)));
+      assert.equal(w.contentHash, customary.contentHash);
+    }
+  });
+
+  test('versionId and lastUpdated are dropped from meta and do not change the hash', () => {
+    const plain = prepareWrite(registry, { resourceType: 'Observation', id: 'o1', meta: profile, ...rest });
+    const versioned = prepareWrite(registry, {
+      resourceType: 'Observation',
+      id: 'o1',
+      meta: { versionId: '7', lastUpdated: '2020-01-01T00:00:00Z', ...profile },
+      ...rest,
+    });
+    assert.equal(versioned.body, BODY);
+    assert.deepEqual(versioned.meta, profile);
+    assert.equal(versioned.contentHash, plain.contentHash);
+    const onlyVersion = prepareWrite(registry, { resourceType: 'Observation', id: 'o1', meta: { versionId: '3' }, ...rest });
+    assert.equal(onlyVersion.meta, undefined);
+    assert.equal(onlyVersion.body, BODY);
+  });
+
+  test('a change of content, meta, id or type changes the hash', () => {
+    const base = prepareWrite(registry, { resourceType: 'Observation', id: 'o1', meta: profile, ...rest });
+    const variants = [
+      { resourceType: 'Observation', id: 'o1', meta: profile, ...rest, status: 'amended' },
+      { resourceType: 'Observation', id: 'o1', meta: { ...profile, security: [{ code: 'R' }] }, ...rest },
+      { resourceType: 'Observation', id: 'o1', ...rest },
+      { resourceType: 'Observation', id: 'o2', meta: profile, ...rest },
+      { resourceType: 'Basic', id: 'o1', meta: profile, ...rest },
+    ];
+    for (const v of variants) assert.notEqual(prepareWrite(registry, v).contentHash, base.contentHash, JSON.stringify(v).slice(0, 80));
+  });
+
+  test('a resource with nothing but its type and id has an empty body', () => {
+    for (const r of [
+      { resourceType: 'Patient', id: 'p1' },
+      { resourceType: 'Patient', id: 'p1', meta: { versionId: '1' } },
+      { resourceType: 'Patient', id: 'p1', meta: profile },
+    ]) {
+      assert.equal(prepareWrite(registry, r).body, '');
+    }
+  });
+
+  test('the stored version is the resource with its meta first, whatever order it came in', () => {
+    const w = prepareWrite(registry, { ...rest, meta: profile, id: 'o1', resourceType: 'Observation' });
+    const stored = JSON.parse(serializeVersion(w, 2, Date.UTC(2024, 0, 2)));
+    assert.deepEqual(Object.keys(stored).slice(0, 3), ['resourceType', 'id', 'meta']);
+    assert.deepEqual(stored, {
+      resourceType: 'Observation',
+      id: 'o1',
+      meta: { versionId: '2', lastUpdated: '2024-01-02T00:00:00.000Z', ...profile },
+      ...rest,
+    });
+  });
+
+  test('a meta whose value JSON leaves out falls back to the copy and is not stored', () => {
+    const w = prepareWrite(registry, { resourceType: 'Observation', id: 'o1', meta: undefined, ...rest });
+    assert.equal(w.body, BODY);
+    assert.equal(w.meta, undefined);
+  });
+});
