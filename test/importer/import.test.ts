@@ -173,6 +173,29 @@ for (const kind of storeKinds()) {
       assert.equal(gz.written.unchanged, 2);
     });
 
+    test('NDJSON over many reads: CRLF endings, multi-byte characters across reads, no final newline', async () => {
+      // Names of 'é' (two bytes in UTF-8) make lines of odd byte lengths, so reads of the file (64 KiB
+      // each) end inside a character; 300 lines of ~1 KiB span several reads.
+      const ids = Array.from({ length: 300 }, (_, i) => `crlf-${i}`);
+      const family = (i: number) => `Lef${'é'.repeat(400 + (i % 7))}vre`;
+      const lines = ids.map((id, i) => JSON.stringify(patient(id, { name: [{ family: family(i), given: ['Zoë'] }] })));
+      lines.splice(250, 0, '{"resourceType":"Patient","id":"crlf-bad","gender":"nope"}');
+      // The first read ends inside an 'é' (its byte 65,536 is a UTF-8 continuation byte).
+      let text = lines.join('\r\n');
+      for (let pad = ' '; (Buffer.from(text)[65536] & 0xc0) !== 0x80; pad += ' ') text = `${pad}${lines.join('\r\n')}`;
+      const report = await importFile(fx.store, registry, file('Crlf.ndjson', text));
+      assert.equal(report.written.created, 300);
+      assert.deepEqual([...new Set(report.issues.map((i) => i.index))], [251]);
+      for (const [i, id] of ids.entries()) {
+        const stored = JSON.parse((await fx.store.readResource('Patient', id))!.json);
+        assert.equal(stored.name[0].family, family(i));
+        assert.deepEqual(stored.name[0].given, ['Zoë']);
+      }
+      const gz = await importFile(fx.store, registry, file('Crlf2.ndjson.gz', gzipSync(text + '\r\n')));
+      assert.equal(gz.written.unchanged, 300);
+      assert.deepEqual([...new Set(gz.issues.map((i) => i.index))], [251]);
+    });
+
     test('unreadable files are an ImportError naming the file', async () => {
       await assert.rejects(importFile(fx.store, registry, join(dir, 'missing.json')), (e: unknown) => e instanceof ImportError && /missing\.json/.test((e as Error).message));
       await assert.rejects(importFile(fx.store, registry, file('broken.json', '{"resourceType":')), ImportError);
