@@ -3,6 +3,10 @@
  * String matching in FHIR search ignores case and accents: both the index and the query go through here.
  */
 
+const NON_ASCII = /[^\x00-\x7f]/;
+
 export function normalizeString(value: string): string {
-  return value.normalize('NFD').replace(/\p{M}+/gu, '').toLowerCase().replace(/\s+/g, ' ').trim();
+  // Only non-ASCII text can carry accents; decomposing it all was most of this function's cost in an import.
+  const unaccented = NON_ASCII.test(value) ? value.normalize('NFD').replace(/\p{M}+/gu, '') : value;
+  return unaccented.toLowerCase().replace(/\s+/g, ' ').trim();
 }
