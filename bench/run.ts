@@ -3,6 +3,8 @@
  * then load-tests the real server and a raw node:http baseline serving the same bytes, side by side.
  * The point read (both access variants) and one search also run against the same server built without
  * the FHIR audit hook (`auditFhir: false`), taking turns with the real one: the audit trail's cost.
+ * With more than 1,000 patients, the searches also run on the 1,000-patient file in the same turns, for
+ * the search-scaling target.
  * Writes bench/results/patients-<N>.json and regenerates docs/benchmarks.md.
  *
  * Flags: --patients N (1000) --seed S (1) --duration SECONDS per scenario and server (10) --connections C (16)
@@ -32,6 +34,8 @@ const RESULTS_DIR = join(ROOT, 'bench', 'results');
 const DOC_FILE = join(ROOT, 'docs', 'benchmarks.md');
 const FHIR = '/api/fhir/r4';
 const PATIENTS_PER_SCENARIO = 50;
+/** The population size the search-scaling target compares against (its p95 is measured in the same run). */
+const SMALL_PATIENTS = 1000;
 /** Scenarios also run against the unaudited server (besides read-bearer, which always is). */
 const AUDIT_COST_KEYS = new Set(['read', 'vitals']);
 
@@ -337,7 +341,7 @@ async function measureVariants(
       }
       if (sample.ok === 0) fail(`${what}: no successful responses`);
       if (v.server && before) {
-        const w = checkAudit(what, v.which === 'real', before, await auditStats(v.server), sample.ok);
+        const w = checkAudit(what, v.which !== 'unaudited', before, await auditStats(v.server), sample.ok);
         if (v.which === 'real') auditWrites = { records: (auditWrites?.records ?? 0) + w.records, transactions: (auditWrites?.transactions ?? 0) + w.transactions };
       }
       samples.get(v.which)!.push(sample);
@@ -350,6 +354,49 @@ async function measureVariants(
 }
 
 // ------------------------------------------------------------------------------------------ main
+function dbFileFor(patients: number): string {
+  return join(WORK_DIR, `bench-${patients}-${SEED}.db`);
+}
+
+/** Imports `pop` into a fresh `dbFile` in a child process, checking that every resource was written. */
+async function importPopulation(
+  dbFile: string,
+  pop: { resources: number; files: string[] },
+  nodeArgs: string[] = [],
+): Promise<{ imported: ImportResult; otherCpu: number }> {
+  log(`importing into ${dbFile} …`);
+  const child = startChild<ImportResult>('import.ts', [dbFile, ...pop.files], nodeArgs);
+  const foreign = foreignCpu([child.proc.pid!]);
+  const imported = await child.ready;
+  const otherCpu = Math.round(foreign.stop() * 100) / 100;
+  const code = await child.exited;
+  if (code !== 0) fail(`import child exited with code ${code}`);
+  if (imported.issues) fail(`import reported ${imported.issues} error issue(s)`);
+  if (imported.resources !== pop.resources) fail(`import wrote ${imported.resources} resources, the population has ${pop.resources}`);
+  log(`imported ${imported.resources} resources in ${imported.seconds.toFixed(1)} s = ${Math.round(imported.perSecond)} resources/s`);
+  return { imported, otherCpu };
+}
+
+/**
+ * In a run over more than `SMALL_PATIENTS` patients, the real server over the `SMALL_PATIENTS` file, which
+ * takes turns with the others in every search scenario: the search-scaling target compares p95 at both
+ * sizes measured in the same moments, not in runs minutes apart on a machine whose speed drifts. The file
+ * is the one a `SMALL_PATIENTS` run left (same seed), or is imported now (not timed for the report).
+ */
+async function startSmallServer(): Promise<{ server: Child<BenchServerReady>; port: number; patients: string[] } | undefined> {
+  if (PATIENTS <= SMALL_PATIENTS) return undefined;
+  const file = dbFileFor(SMALL_PATIENTS);
+  if (!existsSync(file)) {
+    const pop = await ensurePopulation(SMALL_PATIENTS, SEED, log);
+    await importPopulation(file, pop);
+  } else log(`${SMALL_PATIENTS}-patient server for the search-scaling comparison: reusing ${file}`);
+  const server = startChild<BenchServerReady>('server.ts', [file]);
+  const ready = await server.ready;
+  checkServer(ready, true, `${SMALL_PATIENTS}-patient server`);
+  log(`${SMALL_PATIENTS}-patient server on 127.0.0.1:${ready.port} (pid ${server.proc.pid})`);
+  return { server, port: ready.port, patients: pickPatients(populationDir(SMALL_PATIENTS, SEED)) };
+}
+
 async function main(): Promise<RunResult> {
   const started = Date.now();
   mkdirSync(WORK_DIR, { recursive: true });
@@ -361,24 +408,14 @@ async function main(): Promise<RunResult> {
   log(`${pop.cached ? 'reusing cached' : 'generated'} population: ${pop.resources} resources${pop.cached ? '' : ` in ${pop.generatedSeconds.toFixed(1)} s`}`);
 
   // 2. Import into a fresh SQLite file (child process).
-  const dbFile = join(WORK_DIR, `bench-${PATIENTS}-${SEED}.db`);
+  const dbFile = dbFileFor(PATIENTS);
   let imported: ImportResult | undefined;
   let importOtherCpu = 0;
   if (flags['reuse-db'] && existsSync(dbFile)) {
     log(`--reuse-db: skipping the import, using ${dbFile}`);
   } else {
-    log(`importing into ${dbFile} …`);
     const profDir = join(WORK_DIR, 'prof');
-    const nodeArgs = flags['cpu-prof-import'] ? ['--cpu-prof', '--cpu-prof-dir', profDir] : [];
-    const child = startChild<ImportResult>('import.ts', [dbFile, ...pop.files], nodeArgs);
-    const foreign = foreignCpu([child.proc.pid!]);
-    imported = await child.ready;
-    importOtherCpu = Math.round(foreign.stop() * 100) / 100;
-    const code = await child.exited;
-    if (code !== 0) fail(`import child exited with code ${code}`);
-    if (imported.issues) fail(`import reported ${imported.issues} error issue(s)`);
-    if (imported.resources !== pop.resources) fail(`import wrote ${imported.resources} resources, the population has ${pop.resources}`);
-    log(`imported ${imported.resources} resources in ${imported.seconds.toFixed(1)} s = ${Math.round(imported.perSecond)} resources/s`);
+    ({ imported, otherCpu: importOtherCpu } = await importPopulation(dbFile, pop, flags['cpu-prof-import'] ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []));
     if (flags['cpu-prof-import']) log(`CPU profile written under ${profDir}`);
   }
   const dbBytes = statSync(dbFile).size;
@@ -451,6 +488,7 @@ async function main(): Promise<RunResult> {
   const { port: rawPort } = await raw.ready;
   log(`raw server on 127.0.0.1:${rawPort} (pid ${raw.proc.pid})`);
   const idleRssMiB = (rssKiB(realPid) ?? 0) / 1024;
+  const small = await startSmallServer();
 
   // 6. Load, scenario by scenario: real (audited, as shipped), then unaudited for the audit-cost scenarios, then raw.
   const scenarios: ScenarioResult[] = [];
@@ -462,9 +500,14 @@ async function main(): Promise<RunResult> {
       ...(AUDIT_COST_KEYS.has(s.key) ? [{ which: 'unaudited' as const, port: plainPort, requests, server: plain }] : []),
       { which: 'raw', port: rawPort, requests },
     ];
+    if (small && s.search) {
+      const smallRequests = small.patients.map((p) => ({ method: 'GET' as const, path: s.path(p), headers: { 'x-bench-patient': p } }));
+      variants.push({ which: 'small', port: small.port, requests: smallRequests, server: small.server });
+    }
     // RSS is sampled for the whole scenario: the real server's peak is under its own load.
     const sampler = sampleRss(realPid);
-    const { results, otherCpu, auditWrites } = await measureVariants(s.key, variants, [realPid, plainPid, raw.proc.pid!]);
+    const pids = [realPid, plainPid, raw.proc.pid!, ...(small ? [small.server.proc.pid!] : [])];
+    const { results, otherCpu, auditWrites } = await measureVariants(s.key, variants, pids);
     const scenarioRss = sampler.stop();
     maxRssMiB = Math.max(maxRssMiB, scenarioRss);
     scenarios.push({
@@ -473,13 +516,14 @@ async function main(): Promise<RunResult> {
       search: s.search,
       meanBytes: Math.round(shapes[s.key].meanBytes),
       meanEntries: Math.round(shapes[s.key].meanEntries * 10) / 10,
-      ...figuresOf(results as Record<'real' | 'raw', LoadResult> & { unaudited?: LoadResult }, auditWrites),
+      ...figuresOf(results as Record<'real' | 'raw', LoadResult> & { unaudited?: LoadResult; small?: LoadResult }, auditWrites),
       maxRssMiB: Math.round(scenarioRss * 10) / 10,
       otherCpuCores: Math.round(otherCpu * 100) / 100,
     });
   }
   await real.stop();
   await plain.stop();
+  await small?.server.stop();
 
   // 7. The authorization server: token endpoint throughput, and the point read with real bearer tokens.
   const auth = await authScenarios(dbFile, patients, recorded, shapes.read, rawPort, raw.proc.pid!);
@@ -702,19 +746,24 @@ async function authScenarios(
   };
 }
 
-type Variant = 'real' | 'unaudited' | 'raw';
+/**
+ * `small`: the real server over the 1,000-patient file, in a run over a larger one, so that search p95 at
+ * both sizes is measured in the same moments (see `SMALL_PATIENTS`).
+ */
+type Variant = 'real' | 'unaudited' | 'raw' | 'small';
 
 /** A scenario's load figures: real vs raw, and, when it ran unaudited too, the audit trail's cost. */
 function figuresOf(
-  results: Record<'real' | 'raw', LoadResult> & { unaudited?: LoadResult },
+  results: Record<'real' | 'raw', LoadResult> & { unaudited?: LoadResult; small?: LoadResult },
   auditWrites: { records: number; transactions: number } | undefined,
-): Pick<ScenarioResult, 'real' | 'raw' | 'ratio' | 'unaudited' | 'auditCost' | 'auditWrites'> {
+): Pick<ScenarioResult, 'real' | 'raw' | 'ratio' | 'unaudited' | 'auditCost' | 'auditWrites' | 'small'> {
   const u = results.unaudited;
   return {
     real: pick(results.real),
     raw: pick(results.raw),
     ratio: results.real.reqPerSec / results.raw.reqPerSec,
     ...(u ? { unaudited: pick(u), auditCost: 1 - results.real.reqPerSec / u.reqPerSec, auditWrites } : {}),
+    ...(results.small ? { small: { patients: SMALL_PATIENTS, ...pick(results.small) } } : {}),
   };
 }
 
