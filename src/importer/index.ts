@@ -151,22 +151,39 @@ const CHUNK_LINES = 2000;
 /**
  * The lines of a text stream, a read's worth at a time. `readline` hands them over one by one, each
  * through a promise, which cost the importing thread several µs a line; here a line costs a split.
- * Lines end at `\n`, and a `\r` before it is dropped, so CRLF files read the same.
+ * Lines end at `\n`, and a `\r` before it is dropped, so CRLF files read the same. A line longer than a
+ * read is kept in pieces until it ends, so a very long one (an attachment's data) costs one copy.
  */
 async function* lineBatches(input: Readable): AsyncGenerator<string[]> {
   // Decoded here rather than with setEncoding, so the stream's own 'data' events still count bytes.
   const decoder = new StringDecoder('utf8');
-  let rest = '';
-  const split = (text: string) => {
+  let pieces: string[] = [];
+  const linesIn = (text: string): string[] => {
+    if (!text.includes('\n')) {
+      if (text) pieces.push(text);
+      return [];
+    }
     const lines = text.split('\n');
-    rest = lines.pop()!;
+    if (pieces.length) {
+      pieces.push(lines[0]);
+      lines[0] = pieces.join('');
+      pieces = [];
+    }
+    const tail = lines.pop()!;
+    if (tail) pieces.push(tail);
+    return lines;
+  };
+  const withoutCr = (lines: string[]) => {
     for (let i = 0; i < lines.length; i++) if (lines[i].endsWith('\r')) lines[i] = lines[i].slice(0, -1);
     return lines;
   };
-  for await (const chunk of input as AsyncIterable<Buffer>) yield split(rest + decoder.write(chunk));
-  const last = split(rest + decoder.end());
-  if (rest) last.push(rest.endsWith('\r') ? rest.slice(0, -1) : rest);
-  if (last.length) yield last;
+  for await (const chunk of input as AsyncIterable<Buffer>) {
+    const lines = linesIn(decoder.write(chunk));
+    if (lines.length) yield withoutCr(lines);
+  }
+  const last = linesIn(decoder.end());
+  if (pieces.length) last.push(pieces.join(''));
+  if (last.length) yield withoutCr(last);
 }
 
 const PROVENANCE_LINE = '{"resourceType":"Provenance"';

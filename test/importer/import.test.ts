@@ -196,6 +196,24 @@ for (const kind of storeKinds()) {
       assert.deepEqual([...new Set(gz.issues.map((i) => i.index))], [251]);
     });
 
+    test('NDJSON with a line much longer than a read (attachment data), then more lines', async () => {
+      const data = Buffer.alloc(1_500_000, 'attachment bytes ').toString('base64');
+      const doc = {
+        resourceType: 'DocumentReference',
+        id: 'long-line-doc',
+        status: 'current',
+        subject: { reference: 'Patient/long-line-p' },
+        content: [{ attachment: { contentType: 'text/plain', data } }],
+      };
+      const text = [JSON.stringify(patient('long-line-p')), JSON.stringify(doc), '{"resourceType":"Patient","id":"long-line-bad","gender":"nope"}', JSON.stringify(patient('long-line-q'))].join('\r\n');
+      const report = await importFile(fx.store, registry, file('LongLine.ndjson', text));
+      assert.equal(report.written.created, 3);
+      assert.deepEqual([...new Set(report.issues.map((i) => i.index))], [3]);
+      const stored = JSON.parse((await fx.store.readResource('DocumentReference', 'long-line-doc'))!.json);
+      assert.equal(stored.content[0].attachment.data, data);
+      assert.ok(await fx.store.readResource('Patient', 'long-line-q'));
+    });
+
     test('unreadable files are an ImportError naming the file', async () => {
       await assert.rejects(importFile(fx.store, registry, join(dir, 'missing.json')), (e: unknown) => e instanceof ImportError && /missing\.json/.test((e as Error).message));
       await assert.rejects(importFile(fx.store, registry, file('broken.json', '{"resourceType":')), ImportError);
