@@ -5,6 +5,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
+import { pathToFileURL } from 'node:url';
 import { appendFileSync, mkdirSync, readdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -245,6 +246,42 @@ describe('SQLite audit journal', () => {
     assert.deepEqual(rows.map((r) => JSON.parse(r.resource).resourceRef), ['Patient/p3']);
     await trail.close();
     await journal.close();
+  });
+
+  test('a settle that comes while a background move runs keeps the process alive until it is done', () => {
+    // The worker of a background move does not hold the process; a settle that then waits for that move
+    // must, or a command that settles (an audit export, a clean close) ends with it unresolved (exit code
+    // 13). A separate process shows it: it prints only if its settle resolves, with every record moved.
+    const dir = join(journalDir(store.file), '..');
+    const script = join(dir, 'settle-during-move.mts');
+    const src = (path: string) => JSON.stringify(pathToFileURL(join(import.meta.dirname, '../../src', path)).href);
+    const record = (n: number) => rec({ id: `settle-during-move-${String(n).padStart(6, '0')}` });
+    writeFileSync(
+      script,
+      [
+        `import { SqliteStore } from ${src('store/sqlite/index.ts')};`,
+        `import { AuditStore } from ${src('store/audit.ts')};`,
+        `import { SqliteAuditJournal } from ${src('store/sqlite/audit-journal.ts')};`,
+        `const store = new SqliteStore(${JSON.stringify(join(dir, 'settle-during-move.db'))});`,
+        'await store.migrate();',
+        'const journal = new SqliteAuditJournal(store.file, new AuditStore(store.sql), { moveDelayMs: 0 });',
+        `const record = ${JSON.stringify(record(0))};`,
+        'journal.append([record]);',
+        'await journal.settle(); // the worker is up',
+        '// Enough records that their move, handed to the worker at once, still runs when settle() is called.',
+        "journal.append(Array.from({ length: 30000 }, (_, i) => ({ ...record, id: record.id.replace(/0+$/, '') + (i + 1) })));",
+        'await new Promise((r) => setTimeout(r, 2));',
+        'const moving = journal.stats.moves;',
+        'await journal.settle();',
+        "const [{ n }] = await store.sql.all('SELECT count(*) AS n FROM audit_events');",
+        "process.stdout.write(`settled ${n} records; moves before settle: ${moving}`);",
+        'await journal.close();',
+        'await store.close();',
+      ].join('\n'),
+    );
+    const r = spawnSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(r.stdout, 'settled 30001 records; moves before settle: 1', `exit ${r.status}: ${r.stderr.slice(0, 500)}`);
+    assert.equal(r.status, 0);
   });
 
   test('the store hands out one journal per database file, none in memory; closing the store closes it', async () => {

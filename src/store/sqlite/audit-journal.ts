@@ -280,7 +280,13 @@ export class SqliteAuditJournal implements AuditJournal {
   }
 
   #schedule(delayMs: number): void {
-    if (this.#inFlight || !this.#pendingSegment()) return;
+    if (this.#inFlight) {
+      // A move started in the background has an unref'd worker; whoever now waits for it must keep the
+      // process alive until it answers, or a command that settles would end with its settle unresolved.
+      if (this.#waiters.length) this.#worker?.ref();
+      return;
+    }
+    if (!this.#pendingSegment()) return;
     if (this.#timer) {
       if (delayMs > 0) return;
       clearTimeout(this.#timer);
