@@ -19,6 +19,13 @@ const turns = new Map<number, () => void>();
 const send = (m: FromWorker) => parentPort!.postMessage(m);
 
 parentPort!.on('message', (m: ToWorker) => {
+  if (m.op === 'stop') {
+    // A chunk waiting for its turn is dropped (the pool stops only when done or failed); with the port
+    // closed nothing holds the thread, and it ends.
+    turns.clear();
+    void store.close().finally(() => parentPort!.close());
+    return;
+  }
   if (m.op === 'write') {
     turns.get(m.id)?.();
     turns.delete(m.id);

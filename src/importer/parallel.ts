@@ -11,7 +11,7 @@ import { Worker } from 'node:worker_threads';
 import type { ChunkOutcome, LineChunk } from './ndjson.js';
 
 /** Messages between the pool and its workers. */
-export type ToWorker = { op: 'chunk'; id: number; chunk: LineChunk } | { op: 'write'; id: number };
+export type ToWorker = { op: 'chunk'; id: number; chunk: LineChunk } | { op: 'write'; id: number } | { op: 'stop' };
 export type FromWorker =
   | { op: 'ready'; id: number }
   | { op: 'done'; id: number; outcome: ChunkOutcome }
@@ -34,8 +34,11 @@ function workerStopped(err: unknown): Error {
   return new Error(`An import worker stopped: ${String(e.message || e.code || 'unknown error')}`);
 }
 
+const STOP_GRACE_MS = 30_000;
+
 export class ImportWorkers {
   readonly #workers: Worker[];
+  readonly #exited: Promise<unknown>[];
   readonly #idle: Worker[];
   readonly #pending = new Map<number, Pending>();
   #nextId = 0;
@@ -52,6 +55,7 @@ export class ImportWorkers {
       w.on('error', (err: unknown) => this.#fail(workerStopped(err)));
       return w;
     });
+    this.#exited = this.#workers.map((w) => new Promise((resolve) => w.once('exit', resolve)));
     this.#idle = [...this.#workers];
   }
 
@@ -69,8 +73,19 @@ export class ImportWorkers {
     return { done };
   }
 
+  /**
+   * Asks every worker to close its connection and end, and waits until they have. Not `terminate()`: a
+   * worker terminated while SQLite was raising an error (one still failing to open the file, say) aborted
+   * the whole process in better-sqlite3 ("FATAL ERROR: v8::ToLocalChecked Empty MaybeLocal"). A worker
+   * that has not ended after `STOP_GRACE_MS` (stuck in a long write) is terminated after all.
+   */
   async close(): Promise<void> {
-    await Promise.all(this.#workers.map((w) => w.terminate()));
+    for (const w of this.#workers) w.postMessage({ op: 'stop' } satisfies ToWorker);
+    const grace = setTimeout(() => {
+      for (const w of this.#workers) void w.terminate();
+    }, STOP_GRACE_MS);
+    await Promise.all(this.#exited);
+    clearTimeout(grace);
   }
 
   #onMessage(worker: Worker, m: FromWorker): void {
