@@ -4,6 +4,7 @@
  * rows and compartments the store keeps with it.
  */
 import { hash } from 'node:crypto';
+import { jsonHead } from '../store/content.js';
 import type { PreparedWrite } from '../store/types.js';
 import { extractIndexes } from './search/extract.js';
 import type { SearchParameterRegistry } from './search/registry.js';
@@ -14,19 +15,17 @@ import type { SearchParameterRegistry } from './search/registry.js';
  * serialized once and the head cut off; copying the object to leave them out costs as much again.
  */
 function bodyOf(resource: Record<string, unknown>): string {
+  const { resourceType, id, meta } = resource;
   const keys = Object.keys(resource);
-  const head = keys[0] === 'resourceType' && keys[1] === 'id' ? (keys[2] === 'meta' ? 3 : 2) : 0;
-  let json: string;
-  if (head && (head === 3 || !keys.includes('meta'))) {
-    json = JSON.stringify(resource);
-    const prefix = `{"resourceType":${JSON.stringify(resource.resourceType)},"id":${JSON.stringify(resource.id)}${
-      head === 3 ? `,"meta":${JSON.stringify(resource.meta)}` : ''
-    }`;
-    // A prefix that does not match (a toJSON somewhere, say) falls back to the copy below.
-    if (json.startsWith(prefix)) return json.length > prefix.length + 1 ? json.slice(prefix.length + 1, -1) : '';
+  const withMeta = keys[2] === 'meta';
+  if (keys[0] === 'resourceType' && keys[1] === 'id' && typeof resourceType === 'string' && typeof id === 'string' && (withMeta || !keys.includes('meta'))) {
+    const json = JSON.stringify(resource);
+    const head = jsonHead(resourceType, id, withMeta ? JSON.stringify(meta) : undefined);
+    // Should the text not start with that head (a value with its own toJSON, say), the copy below decides.
+    if (json.startsWith(head)) return json.length > head.length + 1 ? json.slice(head.length + 1, -1) : '';
   }
   const { resourceType: _t, id: _i, meta: _m, ...rest } = resource;
-  json = JSON.stringify(rest);
+  const json = JSON.stringify(rest);
   return json.length > 2 ? json.slice(1, -1) : '';
 }
 

@@ -6,10 +6,19 @@
 
 import type { PreparedWrite, StoredResource } from './types.js';
 
+/**
+ * The opening of a resource's JSON up to its body: `{"resourceType":…,"id":…` and, when given, `,"meta":…`.
+ * It is exactly what `JSON.stringify` writes for a resource whose keys start with those, so a body cut
+ * after it (`fhir/prepare`) and a body spliced after it (`serializeVersion`) agree.
+ */
+export function jsonHead(type: string, id: string, metaJson?: string): string {
+  return `{"resourceType":${JSON.stringify(type)},"id":${JSON.stringify(id)}${metaJson === undefined ? '' : `,"meta":${metaJson}`}`;
+}
+
 /** The JSON text of one version: the prepared body spliced after resourceType, id and meta. */
 export function serializeVersion(w: PreparedWrite, versionId: number, lastUpdatedMs: number): string {
   const meta = JSON.stringify({ versionId: String(versionId), lastUpdated: new Date(lastUpdatedMs).toISOString(), ...w.meta });
-  return `{"resourceType":${JSON.stringify(w.type)},"id":${JSON.stringify(w.id)},"meta":${meta}${w.body ? ',' + w.body : ''}}`;
+  return `${jsonHead(w.type, w.id, meta)}${w.body ? ',' + w.body : ''}}`;
 }
 
 export interface ResourceRow {
