@@ -281,9 +281,8 @@ export class SqliteAuditJournal implements AuditJournal {
 
   #schedule(delayMs: number): void {
     if (this.#inFlight) {
-      // A move started in the background has an unref'd worker; whoever now waits for it must keep the
-      // process alive until it answers, or a command that settles would end with its settle unresolved.
-      if (this.#waiters.length) this.#worker?.ref();
+      // A move started in the background now has someone waiting for it.
+      this.#holdWhileAwaited();
       return;
     }
     if (!this.#pendingSegment()) return;
@@ -304,9 +303,17 @@ export class SqliteAuditJournal implements AuditJournal {
     if (this.#inFlight || !seg) return;
     this.#inFlight = true;
     const worker = this.#ensureWorker();
-    // While a move runs the process waits for it (an exit now would only leave the lines for later).
-    if (this.#waiters.length) worker.ref();
+    this.#holdWhileAwaited();
     worker.postMessage({ file: seg.file, end: seg.written } satisfies MoveRequest);
+  }
+
+  /**
+   * A move that someone waits for (a settle, a close) keeps the process alive until it answers; one in the
+   * background does not (an exit then only leaves the lines for later). Without this a command that
+   * settles could end with its settle unresolved. `#onReply` lets go again.
+   */
+  #holdWhileAwaited(): void {
+    if (this.#inFlight && this.#waiters.length) this.#worker?.ref();
   }
 
   #ensureWorker(): Worker {
