@@ -46,6 +46,7 @@ export class ImportWorkers {
   #turn = 0;
   #writing = false;
   #failure: Error | undefined;
+  #closing: Promise<void> | undefined;
   #waitingForIdle: (() => void)[] = [];
 
   constructor(dbFile: string, count = 2) {
@@ -79,13 +80,17 @@ export class ImportWorkers {
    * the whole process in better-sqlite3 ("FATAL ERROR: v8::ToLocalChecked Empty MaybeLocal"). A worker
    * that has not ended after `STOP_GRACE_MS` (stuck in a long write) is terminated after all.
    */
-  async close(): Promise<void> {
-    for (const w of this.#workers) w.postMessage({ op: 'stop' } satisfies ToWorker);
-    const grace = setTimeout(() => {
-      for (const w of this.#workers) void w.terminate();
-    }, STOP_GRACE_MS);
-    await Promise.all(this.#exited);
-    clearTimeout(grace);
+  close(): Promise<void> {
+    // A failure closes the pool at once, and the importer closes it again when it is done: one stop each.
+    this.#closing ??= (async () => {
+      for (const w of this.#workers) w.postMessage({ op: 'stop' } satisfies ToWorker);
+      const grace = setTimeout(() => {
+        for (const w of this.#workers) void w.terminate();
+      }, STOP_GRACE_MS);
+      await Promise.all(this.#exited);
+      clearTimeout(grace);
+    })();
+    return this.#closing;
   }
 
   #onMessage(worker: Worker, m: FromWorker): void {
