@@ -213,6 +213,11 @@ const SCENARIOS: Scenario[] = [
 ];
 
 /** Patients spread evenly over the population, read from the generated Patient.ndjson. */
+/** A scenario's requests, one per patient, each for that patient's records (the bench access resolver). */
+function scenarioRequests(s: Scenario, patients: string[]): CannonRequest[] {
+  return patients.map((p) => ({ method: 'GET', path: s.path(p), headers: { 'x-bench-patient': p } }));
+}
+
 function pickPatients(dir: string): string[] {
   const lines = readFileSync(join(dir, 'Patient.ndjson'), 'utf8').split('\n').filter((l) => l.trim());
   const n = Math.min(PATIENTS_PER_SCENARIO, lines.length);
@@ -494,15 +499,14 @@ async function main(): Promise<RunResult> {
   const scenarios: ScenarioResult[] = [];
   let maxRssMiB = 0;
   for (const s of SCENARIOS) {
-    const requests = patients.map((p) => ({ method: 'GET' as const, path: s.path(p), headers: { 'x-bench-patient': p } }));
+    const requests = scenarioRequests(s, patients);
     const variants: VariantRun[] = [
       { which: 'real', port: realPort, requests, server: real },
       ...(AUDIT_COST_KEYS.has(s.key) ? [{ which: 'unaudited' as const, port: plainPort, requests, server: plain }] : []),
       { which: 'raw', port: rawPort, requests },
     ];
     if (small && s.search) {
-      const smallRequests = small.patients.map((p) => ({ method: 'GET' as const, path: s.path(p), headers: { 'x-bench-patient': p } }));
-      variants.push({ which: 'small', port: small.port, requests: smallRequests, server: small.server });
+      variants.push({ which: 'small', port: small.port, requests: scenarioRequests(s, small.patients), server: small.server });
     }
     // RSS is sampled for the whole scenario: the real server's peak is under its own load.
     const sampler = sampleRss(realPid);
@@ -516,7 +520,7 @@ async function main(): Promise<RunResult> {
       search: s.search,
       meanBytes: Math.round(shapes[s.key].meanBytes),
       meanEntries: Math.round(shapes[s.key].meanEntries * 10) / 10,
-      ...figuresOf(results as Record<'real' | 'raw', LoadResult> & { unaudited?: LoadResult; small?: LoadResult }, auditWrites),
+      ...figuresOf(results as ScenarioLoads, auditWrites),
       maxRssMiB: Math.round(scenarioRss * 10) / 10,
       otherCpuCores: Math.round(otherCpu * 100) / 100,
     });
@@ -738,7 +742,7 @@ async function authScenarios(
       search: false,
       meanBytes: Math.round(readShape.meanBytes),
       meanEntries: Math.round(readShape.meanEntries * 10) / 10,
-      ...figuresOf(results as Record<'real' | 'raw', LoadResult> & { unaudited?: LoadResult }, auditWrites),
+      ...figuresOf(results as ScenarioLoads, auditWrites),
       maxRssMiB: Math.round(maxRssMiB * 10) / 10,
       otherCpuCores: Math.round(otherCpu * 100) / 100,
     },
@@ -751,10 +755,12 @@ async function authScenarios(
  * both sizes is measured in the same moments (see `SMALL_PATIENTS`).
  */
 type Variant = 'real' | 'unaudited' | 'raw' | 'small';
+/** A scenario's loads by variant: real and raw always run, the others where the scenario has them. */
+type ScenarioLoads = Record<'real' | 'raw', LoadResult> & Partial<Record<'unaudited' | 'small', LoadResult>>;
 
 /** A scenario's load figures: real vs raw, and, when it ran unaudited too, the audit trail's cost. */
 function figuresOf(
-  results: Record<'real' | 'raw', LoadResult> & { unaudited?: LoadResult; small?: LoadResult },
+  results: ScenarioLoads,
   auditWrites: { records: number; transactions: number } | undefined,
 ): Pick<ScenarioResult, 'real' | 'raw' | 'ratio' | 'unaudited' | 'auditCost' | 'auditWrites' | 'small'> {
   const u = results.unaudited;
