@@ -92,7 +92,7 @@ describe('prepareWrite', () => {
     });
   });
 
-  test('a meta whose value JSON leaves out falls back to the copy and is not stored', () => {
+  test('a meta key whose value is undefined leaves nothing in the body or the stored meta', () => {
     const w = prepareWrite(registry, { resourceType: 'Observation', id: 'o1', meta: undefined, ...rest });
     assert.equal(w.body, BODY);
     assert.equal(w.meta, undefined);
