@@ -178,18 +178,19 @@ export async function buildServerWithAuth(options: ServerOptions): Promise<Built
       }),
     ...options.accountPage,
   });
-  // Browser apps call the FHIR API from other origins with a bearer token (no cookies).
-  app.addHook('onRequest', async (request, reply) => {
-    if (!request.url.startsWith(FHIR_BASE_PATH)) return;
+  // Browser apps call the FHIR API from other origins with a bearer token (no cookies). Callback style,
+  // not async: it runs on every request, and an async hook costs each a promise.
+  app.addHook('onRequest', (request, reply, done) => {
+    if (!request.url.startsWith(FHIR_BASE_PATH)) return done();
     reply.header('access-control-allow-origin', '*').header('access-control-expose-headers', 'ETag, Last-Modified, Location, Retry-After, WWW-Authenticate');
-    if (request.method === 'OPTIONS') {
-      return reply
-        .code(204)
-        .header('access-control-allow-methods', 'GET, POST, OPTIONS')
-        .header('access-control-allow-headers', 'Authorization, Content-Type, Prefer, Accept')
-        .header('access-control-max-age', '86400')
-        .send();
-    }
+    if (request.method !== 'OPTIONS') return done();
+    // Answered here: the preflight goes no further.
+    reply
+      .code(204)
+      .header('access-control-allow-methods', 'GET, POST, OPTIONS')
+      .header('access-control-allow-headers', 'Authorization, Content-Type, Prefer, Accept')
+      .header('access-control-max-age', '86400')
+      .send();
   });
   const limiter = new RateLimiter({
     store: new RateLimitStore(store.sql),

@@ -567,14 +567,16 @@ export function registerFhirAudit(
   claimsOf: (request: FastifyRequest) => AuditClaims | undefined,
 ): void {
   const base = fhirBasePath.replace(/\/+$/, '');
-  app.addHook('onSend', async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
-    if (request.method === 'OPTIONS') return payload;
+  // Callback style rather than async: this runs on every FHIR answer, and an async hook costs each of them
+  // a promise for fastify to settle (about 1 µs of a 25 µs point read).
+  app.addHook('onSend', (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: null, payload: unknown) => void) => {
+    if (request.method === 'OPTIONS') return done(null, payload);
     const url = request.raw.url ?? request.url;
     const qi = url.indexOf('?');
     const path = qi < 0 ? url : url.slice(0, qi);
-    if (path !== base && !path.startsWith(base + '/')) return payload;
+    if (path !== base && !path.startsWith(base + '/')) return done(null, payload);
     const relative = path.slice(base.length + 1);
-    if (relative === 'metadata' || relative === '.well-known' || relative.startsWith('.well-known/')) return payload;
+    if (relative === 'metadata' || relative === '.well-known' || relative.startsWith('.well-known/')) return done(null, payload);
 
     let claims: AuditClaims | undefined;
     try {
@@ -585,8 +587,8 @@ export function registerFhirAudit(
     const body = request.method === 'POST' && typeof request.body === 'string' && relative.endsWith('/_search') ? request.body : undefined;
     const interaction = classifyFhirRequest(request.method, relative, qi < 0 ? '' : url.slice(qi + 1), body);
     const status = reply.statusCode;
-    try {
-      await trail.record({
+    trail
+      .record({
         category: 'fhir',
         action: interaction.action,
         outcome: status < 400 ? 'success' : 'failure',
@@ -599,14 +601,16 @@ export function registerFhirAudit(
         source: request.ip,
         query: interaction.query,
         resourceRef: interaction.resourceRef,
-      });
-    } catch (err) {
-      request.log.error({ err }, 'audit write failed; the answer is withheld');
-      for (const h of ['etag', 'last-modified', 'location', 'content-length']) reply.removeHeader(h);
-      reply.code(500).header('content-type', 'application/fhir+json; charset=utf-8');
-      return AUDIT_FAILED_BODY;
-    }
-    return payload;
+      })
+      .then(
+        () => done(null, payload),
+        (err: unknown) => {
+          request.log.error({ err }, 'audit write failed; the answer is withheld');
+          for (const h of ['etag', 'last-modified', 'location', 'content-length']) reply.removeHeader(h);
+          reply.code(500).header('content-type', 'application/fhir+json; charset=utf-8');
+          done(null, AUDIT_FAILED_BODY);
+        },
+      );
   });
 }
 
