@@ -68,7 +68,8 @@ function toRecord(r: Row): AuditRecord {
   };
 }
 
-function values(r: AuditRecord): unknown[] {
+/** A record's fields in the table's column order (`COLUMNS`): what an INSERT binds and a journal line holds. */
+export function auditRowValues(r: AuditRecord): [string, number, ...(string | null)[]] {
   return [r.id, r.recorded, r.category, r.action, r.outcome, r.clientId, r.patientId, r.username, r.source, r.tokenJti, r.query, r.resource];
 }
 
@@ -77,7 +78,8 @@ function insertSql(rows: number): string {
   return `INSERT INTO audit_events (${COLUMNS.join(', ')}) VALUES ${Array.from({ length: rows }, () => one).join(', ')}`;
 }
 
-const INGEST_SQL = `${insertSql(1)} ON CONFLICT (id) DO NOTHING`;
+/** Inserts one row (the values of `auditRowValues`) unless its id is already stored. */
+export const AUDIT_INGEST_SQL = `${insertSql(1)} ON CONFLICT (id) DO NOTHING`;
 const INGEST_CHUNK = 5000;
 
 export class AuditQueryError extends Error {
@@ -125,7 +127,7 @@ export class AuditStore {
       let i = 0;
       for (const size of CHUNKS) {
         while (records.length - i >= size) {
-          await tx.run(insertSql(size), records.slice(i, i + size).flatMap(values));
+          await tx.run(insertSql(size), records.slice(i, i + size).flatMap(auditRowValues));
           i += size;
         }
       }
@@ -140,7 +142,7 @@ export class AuditStore {
     for (let start = 0; start < records.length; start += INGEST_CHUNK) {
       const chunk = records.slice(start, start + INGEST_CHUNK);
       await this.sql.transaction(async (tx) => {
-        for (const r of chunk) await tx.run(INGEST_SQL, values(r));
+        for (const r of chunk) await tx.run(AUDIT_INGEST_SQL, auditRowValues(r));
       });
     }
   }

@@ -16,10 +16,12 @@
  * in the table, so a file moved twice, or a live file read while its owner is still writing, is harmless.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, fstatSync, ftruncateSync, mkdirSync, openSync, readdirSync, readSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, ftruncateSync, mkdirSync, openSync, readdirSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { AuditJournal, AuditRecord, AuditStore } from '../audit.js';
+import { AUDIT_INGEST_SQL, auditRowValues, type AuditCategory, type AuditJournal, type AuditRecord, type AuditStore } from '../audit.js';
+import { parseJournalRows, readWholeLines } from './journal-lines.js';
+import { connectionPragmas } from './pragmas.js';
 
 export interface AuditJournalOptions {
   /** A file that has grown past this is replaced by a new one once all of it is moved (default 8 MiB). */
@@ -54,65 +56,32 @@ export function journalDir(dbFile: string): string {
   return `${dbFile}-audit`;
 }
 
-/** At most this much of a file is read at once, so a backlog cannot take the memory. */
-export const MAX_SLICE_BYTES = 4 * 2 ** 20;
+export { MAX_SLICE_BYTES } from './journal-lines.js';
 
-/**
- * The whole lines of `fd` from `offset`, up to `end` and at most `MAX_SLICE_BYTES`, and where the next
- * slice starts; undefined when no line ends before `end` (one still being written).
- */
-export function readWholeLines(fd: number, offset: number, end: number): { text: string; next: number } | undefined {
-  const bytes = Buffer.allocUnsafe(Math.min(end - offset, MAX_SLICE_BYTES));
-  let got = 0;
-  while (got < bytes.length) {
-    const n = readSync(fd, bytes, got, bytes.length - got, offset + got);
-    if (n === 0) break;
-    got += n;
-  }
-  const whole = bytes.subarray(0, got).lastIndexOf(0x0a) + 1;
-  if (whole === 0) return undefined;
-  return { text: bytes.subarray(0, whole).toString('utf8'), next: offset + whole };
-}
-
-/** One record as a journal line: its fields as a JSON array, in `AuditRecord` order (half the text of an object). */
+/** One record as a journal line: its fields as a JSON array in the table's column order (half the text of an object). */
 export function journalLine(r: AuditRecord): string {
-  return `${JSON.stringify([r.id, r.recorded, r.category, r.action, r.outcome, r.clientId, r.patientId, r.username, r.source, r.tokenJti, r.query, r.resource])}\n`;
+  return `${JSON.stringify(auditRowValues(r))}\n`;
 }
-
-const text = (v: unknown) => (typeof v === 'string' ? v : null);
 
 /** The complete lines of `text` as records; a line that does not parse is counted, not thrown. */
 export function parseJournalLines(lines: string): { records: AuditRecord[]; skipped: number } {
-  const records: AuditRecord[] = [];
-  let skipped = 0;
-  for (const line of lines.split('\n')) {
-    if (!line) continue;
-    let f: unknown;
-    try {
-      f = JSON.parse(line);
-    } catch {
-      skipped++;
-      continue;
-    }
-    if (!Array.isArray(f) || f.length !== 12 || typeof f[0] !== 'string' || typeof f[1] !== 'number' || typeof f[11] !== 'string') {
-      skipped++;
-      continue;
-    }
-    records.push({
-      id: f[0],
-      recorded: f[1],
-      category: f[2],
-      action: String(f[3]),
-      outcome: f[4],
-      clientId: text(f[5]),
-      patientId: text(f[6]),
-      username: text(f[7]),
-      source: text(f[8]),
-      tokenJti: text(f[9]),
-      query: text(f[10]),
-      resource: f[11],
-    });
-  }
+  const { rows, skipped } = parseJournalRows(lines);
+  const records = rows.map(
+    ([id, recorded, category, action, outcome, clientId, patientId, username, source, tokenJti, query, resource]): AuditRecord => ({
+      id,
+      recorded,
+      category: category as AuditCategory,
+      action,
+      outcome: outcome as AuditRecord['outcome'],
+      clientId,
+      patientId,
+      username,
+      source,
+      tokenJti,
+      query,
+      resource,
+    }),
+  );
   return { records, skipped };
 }
 
@@ -321,8 +290,9 @@ export class SqliteAuditJournal implements AuditJournal {
 
   #ensureWorker(): Worker {
     if (this.#worker) return this.#worker;
-    const worker = new Worker(new URL('./audit-journal-worker-entry.js', import.meta.url), {
-      workerData: { dbFile: this.dbFile },
+    const worker = new Worker(new URL('./audit-journal-worker.js', import.meta.url), {
+      // It only appends: the right edges of the table and its indexes fit in a small page cache.
+      workerData: { dbFile: this.dbFile, pragmas: connectionPragmas({ cacheKiB: 4096 }), insertSql: AUDIT_INGEST_SQL },
       // It holds one slice of a file at a time; a small young generation keeps the server's memory down.
       resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 128 },
     });
