@@ -478,7 +478,7 @@ export class AccountsAdmin {
       ? {
           id: stored.id,
           versionId: stored.versionId,
-          lastUpdated: stored.lastUpdated,
+          lastUpdated: new Date(stored.lastUpdated).toISOString(),
           links: ((JSON.parse(stored.json) as { link?: { target?: { reference?: string } }[] }).link ?? []).map((l) => l.target?.reference ?? ''),
         }
       : null;

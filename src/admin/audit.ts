@@ -255,9 +255,16 @@ const PROCESS_TAG = randomBytes(4).toString('hex');
 let counter = randomBytes(3).readUIntBE(0, 3);
 
 /** Time-ordered, unique across processes: 12 hex digits of ms, 8 of a per-process counter, 8 of process tag. */
+// A busy server records dozens of events in the same millisecond: their ids share its hex prefix.
+let prefixMs = -1;
+let prefix = '';
 function nextId(ms: number): string {
   counter = (counter + 1) % 0x1_0000_0000;
-  return ms.toString(16).padStart(12, '0') + counter.toString(16).padStart(8, '0') + PROCESS_TAG;
+  if (ms !== prefixMs) {
+    prefixMs = ms;
+    prefix = ms.toString(16).padStart(12, '0');
+  }
+  return prefix + counter.toString(16).padStart(8, '0') + PROCESS_TAG;
 }
 
 const MAX_FIELD = 512;

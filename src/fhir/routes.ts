@@ -9,6 +9,7 @@ import { capabilityStatement } from './capability.js';
 import { fhirError } from './errors.js';
 import { FhirError, operationOutcome } from './outcome.js';
 import type { FhirService } from './service.js';
+import type { StoredResource } from '../store/types.js';
 
 export const FHIR_JSON = 'application/fhir+json; charset=utf-8';
 
@@ -39,7 +40,7 @@ function checkAccept(request: FastifyRequest): void {
   }
 }
 
-function sendResource(reply: FastifyReply, r: { versionId: string; lastUpdated: string; json: string }) {
+function sendResource(reply: FastifyReply, r: Pick<StoredResource, 'versionId' | 'lastUpdated' | 'json'>) {
   return reply
     .header('content-type', FHIR_JSON)
     .header('etag', `W/"${r.versionId}"`)

@@ -36,7 +36,7 @@ export function toStoredResource(row: ResourceRow): StoredResource {
     type: row.type,
     id: row.id,
     versionId: String(row.version_id),
-    lastUpdated: new Date(Number(row.last_updated)).toISOString(),
+    lastUpdated: Number(row.last_updated),
     json: row.content,
   };
 }

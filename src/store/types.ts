@@ -48,7 +48,8 @@ export interface StoredResource {
   type: string;
   id: string;
   versionId: string;
-  lastUpdated: string;
+  /** `meta.lastUpdated` in epoch milliseconds (as stored; formatted where it is shown). */
+  lastUpdated: number;
   json: string;
 }
 

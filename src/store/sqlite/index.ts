@@ -115,6 +115,11 @@ export class SqliteStore implements Store {
     return this.#readStmt(sql.text).all(...(sql.params as unknown[])) as T[];
   }
 
+  /** The first row only: SQLite stops there rather than look for more. */
+  #get<T>(sql: Sql): T | undefined {
+    return this.#readStmt(sql.text).get(...(sql.params as unknown[])) as T | undefined;
+  }
+
   /** Runs `fn` in a write transaction (BEGIN IMMEDIATE), on the latest data. */
   #write<T>(fn: () => T): T {
     this.#endSnapshot();
@@ -274,7 +279,7 @@ export class SqliteStore implements Store {
   }
 
   async readResource(type: string, id: string, visible?: Condition): Promise<StoredResource | undefined> {
-    const row = this.#all<ResourceRow>(renderRead(type, id, visible))[0];
+    const row = this.#get<ResourceRow>(renderRead(type, id, visible));
     return row ? toStoredResource(row) : undefined;
   }
 
