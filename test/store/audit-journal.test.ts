@@ -67,7 +67,7 @@ describe('SQLite audit journal', () => {
   });
 
   test('append is durable in the file at once; settle moves it into the table; close removes the file', async () => {
-    const journal = new SqliteAuditJournal(store.file, new AuditStore(store.sql), { moveDelayMs: 60_000 });
+    const journal = new SqliteAuditJournal(store.file, { moveDelayMs: 60_000 });
     const batch = [rec(), rec(), rec()];
     journal.append(batch);
     // In the file, line by line, before any move (the worker waits a minute unless asked).
@@ -90,7 +90,7 @@ describe('SQLite audit journal', () => {
   });
 
   test('the worker moves records on by itself, without a query asking', async () => {
-    const journal = new SqliteAuditJournal(store.file, new AuditStore(store.sql), { moveDelayMs: 5 });
+    const journal = new SqliteAuditJournal(store.file, { moveDelayMs: 5 });
     const before = (await tableIds(store)).length;
     journal.append([rec(), rec()]);
     const deadline = Date.now() + 10_000;
@@ -104,7 +104,7 @@ describe('SQLite audit journal', () => {
   });
 
   test('an AuditTrail over the journal: every record is queryable the moment record() resolves', async () => {
-    const journal = new SqliteAuditJournal(store.file, new AuditStore(store.sql), { moveDelayMs: 60_000 });
+    const journal = new SqliteAuditJournal(store.file, { moveDelayMs: 60_000 });
     const trail = new AuditTrail(new AuditStore(store.sql, { journal }), { observer: 'http://test' });
     await Promise.all(
       Array.from({ length: 500 }, (_, i) =>
@@ -120,7 +120,7 @@ describe('SQLite audit journal', () => {
   });
 
   test('a full file is sealed and a new one started, even while moves lag behind; a sealed file goes once moved', async () => {
-    const journal = new SqliteAuditJournal(store.file, new AuditStore(store.sql), { moveDelayMs: 60_000, rotateBytes: 2000 });
+    const journal = new SqliteAuditJournal(store.file, { moveDelayMs: 60_000, rotateBytes: 2000 });
     const before = (await tableIds(store)).length;
     const seen = new Set<string>();
     for (let i = 0; i < 30; i++) {
@@ -139,7 +139,7 @@ describe('SQLite audit journal', () => {
   });
 
   test('a backlog larger than one slice is moved in slices, all of it', async () => {
-    const journal = new SqliteAuditJournal(store.file, new AuditStore(store.sql), { moveDelayMs: 60_000 });
+    const journal = new SqliteAuditJournal(store.file, { moveDelayMs: 60_000 });
     const before = (await tableIds(store)).length;
     const padding = 'x'.repeat(400);
     for (let i = 0; i < 120; i++) journal.append(Array.from({ length: 100 }, () => rec({ clientId: 'app-backlog', query: `Observation?note=${padding}` })));
@@ -161,7 +161,7 @@ describe('SQLite audit journal', () => {
     writeFileSync(path, [...moved, ...left].map((r) => journalLine(r)).join('') + 'not json\n' + journalLine(rec()).slice(0, 40));
     await new AuditStore(store.sql).ingest(moved.slice(0, 1));
 
-    const journal = new SqliteAuditJournal(store.file, new AuditStore(store.sql));
+    const journal = new SqliteAuditJournal(store.file);
     const audit = new AuditStore(store.sql, { journal });
     const rows = await audit.query({ client: 'app-j', limit: 10_000 });
     for (const r of [...moved, ...left]) assert.equal(rows.filter((x) => x.id === r.id).length, 1, r.id);
@@ -184,7 +184,7 @@ describe('SQLite audit journal', () => {
     const old = rec();
     writeFileSync(reused, journalLine(old));
 
-    const journal = new SqliteAuditJournal(store.file, new AuditStore(store.sql));
+    const journal = new SqliteAuditJournal(store.file);
     await journal.settle();
     let ids = await tableIds(store);
     assert.ok(ids.includes(whole.id) && ids.includes(old.id));
@@ -205,7 +205,7 @@ describe('SQLite audit journal', () => {
 
   test('a failed move keeps the records, reports the error, and succeeds once the cause is gone', async () => {
     const errors: Error[] = [];
-    const journal = new SqliteAuditJournal(store.file, new AuditStore(store.sql), { moveDelayMs: 60_000, retryDelayMs: 50 });
+    const journal = new SqliteAuditJournal(store.file, { moveDelayMs: 60_000, retryDelayMs: 50 });
     journal.onError = (err) => errors.push(err);
     await store.sql.run('ALTER TABLE audit_events RENAME TO audit_events_away');
     const batch = [rec(), rec()];
@@ -223,7 +223,7 @@ describe('SQLite audit journal', () => {
   });
 
   test('an append that fails rejects every record of its group; the trail keeps working afterwards', async () => {
-    const journal = new SqliteAuditJournal(store.file, new AuditStore(store.sql), { moveDelayMs: 60_000 });
+    const journal = new SqliteAuditJournal(store.file, { moveDelayMs: 60_000 });
     let failNext = true;
     const failing: AuditJournal = {
       append: (records) => {
@@ -264,7 +264,7 @@ describe('SQLite audit journal', () => {
         `import { SqliteAuditJournal } from ${src('store/sqlite/audit-journal.ts')};`,
         `const store = new SqliteStore(${JSON.stringify(join(dir, 'settle-during-move.db'))});`,
         'await store.migrate();',
-        'const journal = new SqliteAuditJournal(store.file, new AuditStore(store.sql), { moveDelayMs: 0 });',
+        'const journal = new SqliteAuditJournal(store.file, { moveDelayMs: 0 });',
         `const record = ${JSON.stringify(record(0))};`,
         'journal.append([record]);',
         'await journal.settle(); // the worker is up',

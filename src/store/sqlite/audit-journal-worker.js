@@ -1,10 +1,11 @@
 /**
  * @module store/sqlite/audit-journal-worker
  * The worker thread of `SqliteAuditJournal`: with its own connection to the database file, moves the
- * journal lines the main thread names (a `MoveRequest`) into `audit_events`, one transaction per slice,
- * skipping ids already there, and answers how far it got (a `MoveReply`). The main thread hands it the
- * connection's pragmas and the INSERT, so it needs nothing of the store but `journal-lines.js`: it is plain
- * JavaScript, which spares the server a second TypeScript loader (see that module).
+ * journal lines the main thread names (a `MoveRequest`: a file and a byte range) into `audit_events`,
+ * one transaction per slice, skipping ids already there, and answers how far it got (a `MoveReply`).
+ * The main thread hands it the connection's pragmas and the INSERT, so it needs nothing of the store but
+ * `journal-lines.js`: it is plain JavaScript, which spares the server a second TypeScript loader (see
+ * that module).
  */
 import Database from 'better-sqlite3';
 import { closeSync, openSync } from 'node:fs';
@@ -25,33 +26,33 @@ function connect() {
     for (const row of rows) insert.run(row);
   }).immediate;
 }
-/** @type {{ file: string, fd: number, offset: number } | undefined} */
-let current;
 
-function move({ file, end }) {
-  if (current?.file !== file) {
-    // The main thread asks for a file only once every older one is fully moved.
-    if (current) closeSync(current.fd);
-    current = { file, fd: openSync(file, 'r'), offset: 0 };
+/** The file last read, kept open for the next slice of it. @type {{ file: string, fd: number } | undefined} */
+let open;
+
+function move({ file, start, end }) {
+  if (open?.file !== file) {
+    if (open) closeSync(open.fd);
+    open = undefined; // until the next one opens: it may not exist any more
+    open = { file, fd: openSync(file, 'r') };
   }
-  if (end <= current.offset) return { file, moved: current.offset, skipped: 0 };
-  // A backlog (after moves failed for a while) goes in slices; the main thread asks again for the rest.
-  const slice = readWholeLines(current.fd, current.offset, end);
-  if (!slice) throw new Error(`${file} has no whole line between bytes ${current.offset} and ${end}`);
+  // A long file goes in slices; the main thread asks again from where this one ended.
+  const slice = readWholeLines(open.fd, start, end);
+  if (!slice) return { file, moved: start, skipped: 0 };
   const { rows, skipped } = parseJournalRows(slice.text);
   insertAll ??= connect();
   insertAll(rows);
-  current.offset = slice.next;
-  return { file, moved: current.offset, skipped };
+  return { file, moved: slice.next, skipped };
 }
 
-// Requests queue on the port while a move runs, so the next one takes everything appended meanwhile.
+// Requests queue on the port while a move runs and are answered in order; the next move of the server's
+// own lines takes everything appended meanwhile.
 parentPort.on('message', (request) => {
   let reply;
   try {
     reply = move(request);
   } catch (err) {
-    reply = { file: request.file, error: err instanceof Error ? err.message : String(err) };
+    reply = { file: request.file, error: err instanceof Error ? err.message : String(err), code: err?.code };
   }
   parentPort.postMessage(reply);
 });

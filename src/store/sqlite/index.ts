@@ -6,7 +6,6 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { AuditStore } from '../audit.js';
 import { SqliteAuditJournal } from './audit-journal.js';
 import { serializeVersion, toStoredResource, nextTimestamp, type ResourceRow } from '../content.js';
 import { DERIVED_TABLES, MIGRATIONS, RESOURCE_TABLES } from '../migrations.js';
@@ -182,7 +181,7 @@ export class SqliteStore implements Store {
   /** The journal of the database file (none in memory), made on first use. */
   auditJournal(): SqliteAuditJournal | undefined {
     if (this.file === ':memory:') return undefined;
-    this.#journal ??= new SqliteAuditJournal(this.file, new AuditStore(this.sql));
+    this.#journal ??= new SqliteAuditJournal(this.file);
     return this.#journal;
   }
 
