@@ -170,6 +170,23 @@ describe('SQLite audit journal', () => {
     await journal.close();
   });
 
+  test('a stopped process’s file larger than one slice is moved in full, slice by slice, and removed', async () => {
+    const dir = journalDir(store.file);
+    mkdirSync(dir, { recursive: true });
+    const padding = 'y'.repeat(400);
+    const left = Array.from({ length: 12_000 }, () => rec({ clientId: 'app-left-large', query: `Observation?note=${padding}` }));
+    const path = join(dir, `${deadPid()}-2-feedface.ndjson`);
+    writeFileSync(path, left.map((r) => journalLine(r)).join(''));
+    assert.ok(statSync(path).size > MAX_SLICE_BYTES, 'the file spans more than one slice');
+
+    const journal = new SqliteAuditJournal(store.file);
+    await journal.settle();
+    const ids = new Set(await tableIds(store));
+    assert.equal(left.filter((r) => ids.has(r.id)).length, left.length);
+    assert.ok(!readdirSync(dir).includes(path.split('/').pop()!), 'the stopped process’s file is removed');
+    await journal.close();
+  });
+
   test('a live process’s file is read (whole lines only) but left in place; one named with our pid but not open here is an earlier process’s', async () => {
     const dir = journalDir(store.file);
     mkdirSync(dir, { recursive: true });
