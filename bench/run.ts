@@ -794,8 +794,9 @@ try {
     process.exit(0);
   }
   if (!result.import && existsSync(file)) {
-    // --reuse-db: keep the import figure of the last full run.
-    result.import = (JSON.parse(readFileSync(file, 'utf8')) as RunResult).import;
+    // --reuse-db: keep the import figure of the last full run, with the date it was measured.
+    const previous = JSON.parse(readFileSync(file, 'utf8')) as RunResult;
+    if (previous.import) result.import = { ...previous.import, measuredAt: previous.import.measuredAt ?? previous.date };
   }
   writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
   const { markdown, console: table } = renderDoc(result, loadResults());
