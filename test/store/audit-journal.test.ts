@@ -6,7 +6,7 @@
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
-import { appendFileSync, mkdirSync, readdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { AuditTrail } from '../../src/admin/audit.js';
@@ -299,6 +299,73 @@ describe('SQLite audit journal', () => {
     const r = spawnSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8', timeout: 60_000 });
     assert.equal(r.stdout, 'settled 30001 records; moves before settle: 1', `exit ${r.status}: ${r.stderr.slice(0, 500)}`);
     assert.equal(r.status, 0);
+  });
+
+  test('a damaged file with a line longer than a slice: the line is skipped and counted, the records around it moved', async () => {
+    const dir = journalDir(store.file);
+    mkdirSync(dir, { recursive: true });
+    const before = rec({ clientId: 'app-overlong' });
+    const afterIt = rec({ clientId: 'app-overlong' });
+    const path = join(dir, `${deadPid()}-3-0ddba11.ndjson`);
+    writeFileSync(path, journalLine(before) + 'z'.repeat(MAX_SLICE_BYTES + 1000) + '\n' + journalLine(afterIt));
+
+    const journal = new SqliteAuditJournal(store.file);
+    await journal.settle();
+    const ids = await tableIds(store);
+    assert.ok(ids.includes(before.id) && ids.includes(afterIt.id));
+    assert.equal(journal.stats.skippedLines, 1);
+    assert.ok(!readdirSync(dir).includes(path.split('/').pop()!), 'the stopped process’s file is removed');
+    await journal.close();
+  });
+
+  test('another process’s file that cannot be read is reported and left; settles and queries go on', async () => {
+    const dir = journalDir(store.file);
+    // A directory where a file should be: opening it works, reading it fails (EISDIR).
+    const odd = join(dir, `${deadPid()}-4-d1rec70.ndjson`);
+    mkdirSync(odd, { recursive: true });
+    const errors: Error[] = [];
+    const journal = new SqliteAuditJournal(store.file);
+    journal.onError = (err) => errors.push(err);
+    const r = rec();
+    journal.append([r]);
+    await journal.settle();
+    assert.ok((await tableIds(store)).includes(r.id));
+    assert.ok(errors.some((e) => /cannot be read \(EISDIR\)/.test(e.message)), errors.map((e) => e.message).join('; '));
+    assert.ok(readdirSync(dir).includes(odd.split('/').pop()!), 'what cannot be read is not removed');
+    await journal.close();
+    rmSync(odd, { recursive: true });
+  });
+
+  test('our own file removed before it was moved: reported, and the journal goes on in a new file', async () => {
+    const errors: Error[] = [];
+    const journal = new SqliteAuditJournal(store.file, { moveDelayMs: 60_000 });
+    journal.onError = (err) => errors.push(err);
+    const lost = rec();
+    journal.append([lost]);
+    const [name] = files(store).filter((n) => n.startsWith(`${process.pid}-`));
+    unlinkSync(join(journalDir(store.file), name));
+    await journal.settle();
+    assert.ok(errors.some((e) => /was removed before \d+ bytes of its records were moved/.test(e.message)), errors.map((e) => e.message).join('; '));
+    const kept = rec();
+    journal.append([kept]);
+    await journal.settle();
+    assert.ok((await tableIds(store)).includes(kept.id));
+    await journal.close();
+  });
+
+  test('a settle under way when close begins finishes; one after close is refused', { timeout: 30_000 }, async () => {
+    const dir = journalDir(store.file);
+    mkdirSync(dir, { recursive: true });
+    const left = Array.from({ length: 3000 }, () => rec({ clientId: 'app-closing' }));
+    writeFileSync(join(dir, `${deadPid()}-5-c105ed.ndjson`), left.map((r) => journalLine(r)).join(''));
+    const journal = new SqliteAuditJournal(store.file);
+    journal.append([rec()]);
+    const settling = journal.settle();
+    await journal.close();
+    await settling;
+    const ids = new Set(await tableIds(store));
+    assert.equal(left.filter((r) => ids.has(r.id)).length, left.length);
+    await assert.rejects(journal.settle(), AuditJournalClosedError);
   });
 
   test('the store hands out one journal per database file, none in memory; closing the store closes it', async () => {

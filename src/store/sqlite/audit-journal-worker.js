@@ -19,12 +19,18 @@ let insertAll;
 
 function connect() {
   const db = new Database(dbFile);
-  for (const pragma of pragmas) db.pragma(pragma);
-  const insert = db.prepare(insertSql);
-  // IMMEDIATE: take the write lock at the start rather than fail to upgrade a read lock later.
-  return db.transaction((rows) => {
-    for (const row of rows) insert.run(row);
-  }).immediate;
+  try {
+    for (const pragma of pragmas) db.pragma(pragma);
+    const insert = db.prepare(insertSql);
+    // IMMEDIATE: take the write lock at the start rather than fail to upgrade a read lock later.
+    return db.transaction((rows) => {
+      for (const row of rows) insert.run(row);
+    }).immediate;
+  } catch (err) {
+    // The next move tries again with a new connection.
+    db.close();
+    throw err;
+  }
 }
 
 /** The file last read, kept open for the next slice of it. @type {{ file: string, fd: number } | undefined} */
@@ -40,9 +46,11 @@ function move({ file, start, end }) {
   const slice = readWholeLines(open.fd, start, end);
   if (!slice) return { file, moved: start, skipped: 0 };
   const { rows, skipped } = parseJournalRows(slice.text);
-  insertAll ??= connect();
-  insertAll(rows);
-  return { file, moved: slice.next, skipped };
+  if (rows.length) {
+    insertAll ??= connect();
+    insertAll(rows);
+  }
+  return { file, moved: slice.next, skipped: skipped + slice.overlong };
 }
 
 // Requests queue on the port while a move runs and are answered in order; the next move of the server's

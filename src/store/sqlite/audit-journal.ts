@@ -95,6 +95,15 @@ export function parseJournalLines(lines: string): { records: AuditRecord[]; skip
   return { records, skipped };
 }
 
+/** An answer the worker owes: `own` for a move of this process's lines. */
+interface Owed {
+  own: boolean;
+  handle: (m: MoveReply) => void;
+}
+
+/** Errors that leave another process's file where it is, unmoved, rather than fail every settle. */
+const UNREADABLE = new Set(['EACCES', 'EPERM', 'EISDIR']);
+
 /** This process's open journal files (a process may open several stores on one file, as tests do). */
 const OPEN_FILES = new Set<string>();
 
@@ -145,15 +154,18 @@ export class SqliteAuditJournal implements AuditJournal {
   #segments: Segment[] = [];
   #nextSeq = 0;
   #worker: Worker | undefined;
-  /** What to do with each answer the worker owes, in the order the requests went. */
-  #replies: { own: boolean; handle: (m: MoveReply) => void }[] = [];
+  /** What to do with each answer the current worker owes, in the order the requests went. */
+  #owed: Owed[] = [];
   /** A move of this process's own lines is out (one at a time: each starts where the last one ended). */
   #inFlight = false;
   /** Moves of other processes' files running now (close waits for them). */
   readonly #othersRuns = new Set<Promise<void>>();
   #timer: NodeJS.Timeout | undefined;
   #waiters: Waiter[] = [];
+  /** No appends or settles (close has begun); close still drains what was appended. */
   #closed = false;
+  /** The worker is stopped for good (close is ending). */
+  #terminated = false;
   #othersMoved = false;
   readonly #rotateBytes: number;
   readonly #moveDelayMs: number;
@@ -184,11 +196,16 @@ export class SqliteAuditJournal implements AuditJournal {
         for (let off = n; off < length; ) off += writeSync(seg.fd!, bytes, off);
       }
     } catch (err) {
-      // A partial line would run into the next group's first one: cut the file back to the last whole line.
+      // A partial line would run into the next group's first one: cut the file back to the last whole line,
+      // or else write on in a new file (moves read this one only up to `written`).
       try {
         ftruncateSync(seg.fd!, seg.written);
       } catch {
-        /* the file keeps a torn last line, which reading skips */
+        try {
+          this.#seal(seg);
+        } catch {
+          /* the next append opens a new file all the same */
+        }
       }
       throw err;
     }
@@ -199,6 +216,7 @@ export class SqliteAuditJournal implements AuditJournal {
   }
 
   async settle(): Promise<void> {
+    if (this.#closed) throw new AuditJournalClosedError('The audit journal is closed');
     await this.#untilMoved();
     await this.#moveOthers();
   }
@@ -210,11 +228,14 @@ export class SqliteAuditJournal implements AuditJournal {
       const last = this.#segments[this.#segments.length - 1];
       if (last?.fd !== undefined) this.#seal(last);
       await this.#untilMoved();
-      await Promise.allSettled(this.#othersRuns);
     } finally {
+      // Moves of other processes' files that settles wait for finish first; no new ones start now.
+      while (this.#othersRuns.size) await Promise.allSettled([...this.#othersRuns]);
       clearTimeout(this.#timer);
-      await this.#worker?.terminate();
+      this.#terminated = true;
+      const worker = this.#worker;
       this.#worker = undefined;
+      await worker?.terminate();
     }
   }
 
@@ -286,7 +307,7 @@ export class SqliteAuditJournal implements AuditJournal {
 
   #post(): void {
     const seg = this.#pendingSegment();
-    if (this.#inFlight || !seg) return;
+    if (this.#inFlight || !seg || this.#terminated) return;
     this.#inFlight = true;
     this.#send({ file: seg.file, start: seg.moved, end: seg.written }, true, (m) => this.#onReply(seg, m));
   }
@@ -294,23 +315,25 @@ export class SqliteAuditJournal implements AuditJournal {
   /** Posts a request to the worker (started if need be); `handle` gets its answer. */
   #send(request: MoveRequest, own: boolean, handle: (m: MoveReply) => void): void {
     const worker = this.#ensureWorker();
-    this.#replies.push({ own, handle });
+    this.#owed.push({ own, handle });
     worker.postMessage(request);
     this.#holdIfAwaited();
   }
 
   /**
-   * A move that someone waits for (a settle, a close, or another process's file) keeps the process alive
-   * until it answers; one of our own lines in the background does not (an exit then only leaves them for
-   * later). Without this a command that settles could end with its settle unresolved.
+   * A move of our own lines that someone waits for (a settle, a close) keeps the process alive until it
+   * answers, and so does any move of another process's file; our own lines moved in the background do
+   * not (an exit then only leaves them for later). Without this a command that settles could end with its
+   * settle unresolved.
    */
   #holdIfAwaited(): void {
-    if ((this.#inFlight && this.#waiters.length) || this.#replies.some((r) => !r.own)) this.#worker?.ref();
+    if ((this.#inFlight && this.#waiters.length) || this.#owed.some((r) => !r.own)) this.#worker?.ref();
     else this.#worker?.unref();
   }
 
   #ensureWorker(): Worker {
     if (this.#worker) return this.#worker;
+    if (this.#terminated) throw new AuditJournalClosedError('The audit journal is closed');
     const worker = new Worker(new URL('./audit-journal-worker.js', import.meta.url), {
       // It only appends: the right edges of the table and its indexes fit in a small page cache.
       workerData: { dbFile: this.dbFile, pragmas: connectionPragmas({ cacheKiB: 4096 }), insertSql: AUDIT_INGEST_SQL },
@@ -319,38 +342,51 @@ export class SqliteAuditJournal implements AuditJournal {
     });
     // Records are safe in the file: an exit without close() leaves them for the next process to move.
     worker.unref();
+    // Its own list, so that a worker that failed can never answer for the one after it.
+    const owed: Owed[] = [];
     worker.on('message', (m: MoveReply) => {
-      this.#replies.shift()?.handle(m);
+      owed.shift()?.handle(m);
       this.#holdIfAwaited();
     });
     worker.on('error', (err) => {
-      this.#worker = undefined;
-      const owed = this.#replies;
-      this.#replies = [];
+      if (this.#worker === worker) this.#worker = undefined;
       // Other processes' files: their moves fail with it. Our own lines: they stay, to be tried again.
-      for (const r of owed) if (!r.own) r.handle({ file: '', error: err.message });
+      for (const r of owed.splice(0)) if (!r.own) r.handle({ file: '', error: err.message });
       this.#inFlight = false;
       this.#fail(err);
     });
+    // Stopped without an error (close terminates it): whatever it still owed is answered as failed.
+    worker.on('exit', () => {
+      if (this.#worker === worker) this.#worker = undefined;
+      for (const r of owed.splice(0)) r.handle({ file: '', error: 'the audit journal worker stopped' });
+    });
     this.#worker = worker;
+    this.#owed = owed;
     return worker;
   }
 
   #onReply(seg: Segment, m: MoveReply): void {
     this.#inFlight = false;
-    if ('error' in m) {
+    if ('error' in m && m.code === 'ENOENT') {
+      // Someone removed the file: what was not moved yet is gone. Say so, and go on without it.
+      this.onError(new Error(`The audit journal file ${seg.file} was removed before ${seg.written - seg.moved} bytes of its records were moved`));
+      if (seg.fd !== undefined) closeSync(seg.fd);
+      seg.fd = undefined;
+      OPEN_FILES.delete(seg.file);
+      this.#segments = this.#segments.filter((s) => s !== seg);
+    } else if ('error' in m) {
       this.#fail(new Error(`Moving audit records into the table failed: ${m.error}`));
       return;
-    }
-    if (m.moved <= seg.moved) {
+    } else if (m.moved <= seg.moved) {
       // Our own lines are whole up to `written`: no progress means the file is not what we wrote.
       this.#fail(new Error(`Moving audit records into the table failed: ${seg.file} has no whole line after byte ${seg.moved}`));
       return;
+    } else {
+      this.stats.moves++;
+      this.stats.skippedLines += m.skipped;
+      seg.moved = m.moved;
+      this.#removeIfDone(seg);
     }
-    this.stats.moves++;
-    this.stats.skippedLines += m.skipped;
-    seg.moved = m.moved;
-    this.#removeIfDone(seg);
     const oldest = this.#segments[0];
     const still: Waiter[] = [];
     for (const w of this.#waiters) {
@@ -409,17 +445,24 @@ export class SqliteAuditJournal implements AuditJournal {
       }
       // Slice by slice, so a large file cannot take the memory; a live owner may be writing the last line
       // right now, and only whole lines count.
+      let unreadable = false;
       for (let start = 0; start < end; ) {
         const m = await new Promise<MoveReply>((resolve) => this.#send({ file: path, start, end }, false, resolve));
         if ('error' in m) {
-          if (m.code === 'ENOENT') break;
+          if (m.code === 'ENOENT') break; // another process moved it meanwhile
+          if (m.code && UNREADABLE.has(m.code)) {
+            // Not ours to read (another user's process, say): every query would fail on it. Say so and go on.
+            this.onError(new Error(`The audit journal file ${path} cannot be read (${m.code}); its records are not in the table`));
+            unreadable = true;
+            break;
+          }
           throw new Error(`Moving ${name} into the table failed: ${m.error}`);
         }
         this.stats.skippedLines += m.skipped;
         if (m.moved <= start) break;
         start = m.moved;
       }
-      if (!alive) {
+      if (!alive && !unreadable) {
         try {
           unlinkSync(path);
         } catch (err) {

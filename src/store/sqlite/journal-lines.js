@@ -12,17 +12,31 @@ export const MAX_SLICE_BYTES = 4 * 2 ** 20;
 /** Fields of a row: id, recorded, category, action, outcome, client_id, patient_id, username, source, token_jti, query, resource. */
 export const ROW_FIELDS = 12;
 
-export function readWholeLines(fd, offset, end) {
-  const bytes = Buffer.allocUnsafe(Math.min(end - offset, MAX_SLICE_BYTES));
+function readInto(fd, bytes, position) {
   let got = 0;
   while (got < bytes.length) {
-    const n = readSync(fd, bytes, got, bytes.length - got, offset + got);
+    const n = readSync(fd, bytes, got, bytes.length - got, position + got);
     if (n === 0) break;
     got += n;
   }
+  return got;
+}
+
+export function readWholeLines(fd, offset, end) {
+  const bytes = Buffer.allocUnsafe(Math.min(end - offset, MAX_SLICE_BYTES));
+  const got = readInto(fd, bytes, offset);
   const whole = bytes.subarray(0, got).lastIndexOf(0x0a) + 1;
-  if (whole === 0) return undefined;
-  return { text: bytes.subarray(0, whole).toString('utf8'), next: offset + whole };
+  if (whole > 0) return { text: bytes.subarray(0, whole).toString('utf8'), next: offset + whole, overlong: 0 };
+  // A full slice without a line end: no record is that long, so the file is damaged here. Skip to the
+  // next line end rather than stall on it; none before `end` means the line may still be being written.
+  for (let at = offset + got; got === bytes.length && at < end; ) {
+    const n = readInto(fd, bytes.subarray(0, Math.min(bytes.length, end - at)), at);
+    const nl = bytes.subarray(0, n).indexOf(0x0a);
+    if (nl >= 0) return { text: '', next: at + nl + 1, overlong: 1 };
+    if (n === 0) break;
+    at += n;
+  }
+  return undefined;
 }
 
 const text = (v) => (typeof v === 'string' ? v : null);
