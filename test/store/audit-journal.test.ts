@@ -10,8 +10,9 @@ import { appendFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync,
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { AuditTrail } from '../../src/admin/audit.js';
-import { AuditStore, type AuditJournal, type AuditRecord } from '../../src/store/audit.js';
-import { AuditJournalClosedError, journalDir, journalLine, MAX_SLICE_BYTES, parseJournalLines, SqliteAuditJournal } from '../../src/store/sqlite/audit-journal.js';
+import { AuditStore, auditRowValues, type AuditJournal, type AuditRecord } from '../../src/store/audit.js';
+import { AuditJournalClosedError, journalDir, journalLine, MAX_SLICE_BYTES, SqliteAuditJournal } from '../../src/store/sqlite/audit-journal.js';
+import { parseJournalRows } from '../../src/store/sqlite/journal-lines.js';
 import { SqliteStore } from '../../src/store/sqlite/index.js';
 import { sqliteFixture, type StoreFixture } from '../helpers/stores.js';
 
@@ -73,8 +74,8 @@ describe('SQLite audit journal', () => {
     // In the file, line by line, before any move (the worker waits a minute unless asked).
     const [name] = files(store);
     assert.ok(name?.startsWith(`${process.pid}-`), `journal file ${name}`);
-    const onDisk = parseJournalLines(readFileSync(join(journalDir(store.file), name), 'utf8'));
-    assert.deepEqual(onDisk.records, batch);
+    const onDisk = parseJournalRows(readFileSync(join(journalDir(store.file), name), 'utf8'));
+    assert.deepEqual(onDisk, { rows: batch.map(auditRowValues), skipped: 0 });
     assert.deepEqual(await tableIds(store), []);
 
     await journal.settle();

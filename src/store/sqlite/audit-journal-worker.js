@@ -44,13 +44,13 @@ function move({ file, start, end }) {
   }
   // A long file goes in slices; the main thread asks again from where this one ended.
   const slice = readWholeLines(open.fd, start, end);
-  if (!slice) return { file, moved: start, skipped: 0 };
+  if (!slice) return { moved: start, skipped: 0 };
   const { rows, skipped } = parseJournalRows(slice.text);
   if (rows.length) {
     insertAll ??= connect();
     insertAll(rows);
   }
-  return { file, moved: slice.next, skipped: skipped + slice.overlong };
+  return { moved: slice.next, skipped: skipped + slice.overlong };
 }
 
 // Requests queue on the port while a move runs and are answered in order; the next move of the server's
@@ -60,7 +60,7 @@ parentPort.on('message', (request) => {
   try {
     reply = move(request);
   } catch (err) {
-    reply = { file: request.file, error: err instanceof Error ? err.message : String(err), code: err?.code };
+    reply = { error: err instanceof Error ? err.message : String(err), code: err?.code };
   }
   parentPort.postMessage(reply);
 });

@@ -21,8 +21,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, ftruncateSync, mkdirSync, openSync, readdirSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { AUDIT_INGEST_SQL, auditRowValues, type AuditCategory, type AuditJournal, type AuditRecord } from '../audit.js';
-import { parseJournalRows } from './journal-lines.js';
+import { AUDIT_INGEST_SQL, auditRowValues, type AuditJournal, type AuditRecord } from '../audit.js';
 import { connectionPragmas } from './pragmas.js';
 
 export interface AuditJournalOptions {
@@ -55,11 +54,11 @@ export interface MoveRequest {
   end: number;
 }
 /**
- * The worker's answer: the file is in the table up to `moved` bytes (`start` when no line ends before
- * `end`, as in a file whose owner is writing its last line), or the move failed (`code`: the system
- * error's, such as ENOENT).
+ * The worker's answer to the request it answers (they go in order): the file is in the table up to
+ * `moved` bytes (`start` when no line ends before `end`, as in a file whose owner is writing its last
+ * line), or the move failed (`code`: the system error's, such as ENOENT).
  */
-export type MoveReply = { file: string; moved: number; skipped: number } | { file: string; error: string; code?: string };
+export type MoveReply = { moved: number; skipped: number } | { error: string; code?: string };
 
 /** The directory of a database file's journals. */
 export function journalDir(dbFile: string): string {
@@ -71,28 +70,6 @@ export { MAX_SLICE_BYTES } from './journal-lines.js';
 /** One record as a journal line: its fields as a JSON array in the table's column order (half the text of an object). */
 export function journalLine(r: AuditRecord): string {
   return `${JSON.stringify(auditRowValues(r))}\n`;
-}
-
-/** The complete lines of `text` as records; a line that does not parse is counted, not thrown. */
-export function parseJournalLines(lines: string): { records: AuditRecord[]; skipped: number } {
-  const { rows, skipped } = parseJournalRows(lines);
-  const records = rows.map(
-    ([id, recorded, category, action, outcome, clientId, patientId, username, source, tokenJti, query, resource]): AuditRecord => ({
-      id,
-      recorded,
-      category: category as AuditCategory,
-      action,
-      outcome: outcome as AuditRecord['outcome'],
-      clientId,
-      patientId,
-      username,
-      source,
-      tokenJti,
-      query,
-      resource,
-    }),
-  );
-  return { records, skipped };
 }
 
 /** An answer the worker owes: `own` for a move of this process's lines. */
@@ -277,6 +254,11 @@ export class SqliteAuditJournal implements AuditJournal {
   #removeIfDone(seg: Segment): void {
     if (seg.fd !== undefined || seg.moved < seg.written) return;
     unlinkSync(seg.file);
+    this.#forget(seg);
+  }
+
+  /** The segment's file is gone (moved and removed, or removed by someone else): no longer tracked. */
+  #forget(seg: Segment): void {
     OPEN_FILES.delete(seg.file);
     this.#segments = this.#segments.filter((s) => s !== seg);
   }
@@ -351,14 +333,14 @@ export class SqliteAuditJournal implements AuditJournal {
     worker.on('error', (err) => {
       if (this.#worker === worker) this.#worker = undefined;
       // Other processes' files: their moves fail with it. Our own lines: they stay, to be tried again.
-      for (const r of owed.splice(0)) if (!r.own) r.handle({ file: '', error: err.message });
+      for (const r of owed.splice(0)) if (!r.own) r.handle({ error: err.message });
       this.#inFlight = false;
       this.#fail(err);
     });
     // Stopped without an error (close terminates it): whatever it still owed is answered as failed.
     worker.on('exit', () => {
       if (this.#worker === worker) this.#worker = undefined;
-      for (const r of owed.splice(0)) r.handle({ file: '', error: 'the audit journal worker stopped' });
+      for (const r of owed.splice(0)) r.handle({ error: 'the audit journal worker stopped' });
     });
     this.#worker = worker;
     this.#owed = owed;
@@ -372,8 +354,7 @@ export class SqliteAuditJournal implements AuditJournal {
       this.onError(new Error(`The audit journal file ${seg.file} was removed before ${seg.written - seg.moved} bytes of its records were moved`));
       if (seg.fd !== undefined) closeSync(seg.fd);
       seg.fd = undefined;
-      OPEN_FILES.delete(seg.file);
-      this.#segments = this.#segments.filter((s) => s !== seg);
+      this.#forget(seg);
     } else if ('error' in m) {
       this.#fail(new Error(`Moving audit records into the table failed: ${m.error}`));
       return;

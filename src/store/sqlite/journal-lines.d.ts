@@ -1,7 +1,5 @@
 /** At most this much of a file is read at once, so a backlog cannot take the memory. */
 export declare const MAX_SLICE_BYTES: number;
-/** The number of fields in a journal line (the columns of `audit_events`). */
-export declare const ROW_FIELDS: number;
 
 /** One `audit_events` row in column order (see `auditRowValues`). */
 export type JournalRow = [
