@@ -212,12 +212,12 @@ const SCENARIOS: Scenario[] = [
   { key: 'everything', title: 'GET Patient/{id}/$everything (first page)', search: true, path: (p) => `${FHIR}/Patient/${p}/$everything` },
 ];
 
-/** Patients spread evenly over the population, read from the generated Patient.ndjson. */
 /** A scenario's requests, one per patient, each for that patient's records (the bench access resolver). */
 function scenarioRequests(s: Scenario, patients: string[]): CannonRequest[] {
   return patients.map((p) => ({ method: 'GET', path: s.path(p), headers: { 'x-bench-patient': p } }));
 }
 
+/** Patients spread evenly over the population, read from the generated Patient.ndjson. */
 function pickPatients(dir: string): string[] {
   const lines = readFileSync(join(dir, 'Patient.ndjson'), 'utf8').split('\n').filter((l) => l.trim());
   const n = Math.min(PATIENTS_PER_SCENARIO, lines.length);

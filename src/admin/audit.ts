@@ -254,10 +254,10 @@ function build(e: AuditInput, meta: AuditEventMeta, query: string | undefined): 
 const PROCESS_TAG = randomBytes(4).toString('hex');
 let counter = randomBytes(3).readUIntBE(0, 3);
 
-/** Time-ordered, unique across processes: 12 hex digits of ms, 8 of a per-process counter, 8 of process tag. */
 // A busy server records dozens of events in the same millisecond: their ids share its hex prefix.
 let prefixMs = -1;
 let prefix = '';
+/** Time-ordered, unique across processes: 12 hex digits of ms, 8 of a per-process counter, 8 of process tag. */
 function nextId(ms: number): string {
   counter = (counter + 1) % 0x1_0000_0000;
   if (ms !== prefixMs) {
