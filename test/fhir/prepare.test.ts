@@ -97,4 +97,46 @@ describe('prepareWrite', () => {
     assert.equal(w.body, BODY);
     assert.equal(w.meta, undefined);
   });
+
+  test('index rows: a code repeated across codings is one row; a missing and an empty system are alike', () => {
+    const w = prepareWrite(registry, {
+      resourceType: 'Observation',
+      id: 'o2',
+      status: 'final',
+      category: [
+        { coding: [{ code: 'vital-signs' }, { system: '', code: 'vital-signs' }, { system: 'http://x', code: 'vital-signs' }], text: '  Vital\tSigns ' },
+      ],
+      code: { coding: [{ system: 'http://loinc.org', code: '8867-4' }, { system: 'http://loinc.org', code: '8867-4', display: 'Heart rate' }] },
+      effectivePeriod: { start: '2020-02-29', end: '2020-03-01' },
+      subject: { reference: 'Patient/p1' },
+    });
+    const tokens = w.indexes.tokens.map((t) => `${t.param} ${t.system ?? ''}|${t.code} ${t.text}`);
+    assert.deepEqual(tokens.sort(), [
+      'category http://x|vital-signs vital signs',
+      'category |vital-signs vital signs',
+      'code http://loinc.org|8867-4 null',
+      'status |final null',
+    ]);
+    // A choice element named without its type (`Observation.effective`) finds the Period variant.
+    assert.deepEqual(w.indexes.dates, [{ param: 'date', lo: Date.UTC(2020, 1, 29), hi: Date.UTC(2020, 2, 2) - 1 }]);
+    assert.deepEqual(w.indexes.references, [{ param: 'patient', targetType: 'Patient', targetId: 'p1' }]);
+    assert.deepEqual(w.compartments, ['p1']);
+  });
+
+  test('compartments come from the compartment parameters only, and only for Patient references', () => {
+    const w = prepareWrite(registry, {
+      resourceType: 'Encounter',
+      id: 'e1',
+      status: 'finished',
+      class: { system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'AMB' },
+      subject: { reference: 'Patient/p7' },
+      location: [{ location: { reference: 'Location/l1' } }],
+      participant: [{ individual: { reference: 'Practitioner/d1' } }],
+    });
+    assert.deepEqual(w.compartments, ['p7']);
+    const group = prepareWrite(registry, { resourceType: 'Encounter', id: 'e2', status: 'finished', class: { code: 'AMB' }, subject: { reference: 'Group/g1' } });
+    assert.deepEqual(group.compartments, []);
+    const patient = prepareWrite(registry, { resourceType: 'Patient', id: 'p9', link: [{ other: { reference: 'Patient/p10' }, type: 'seealso' }] });
+    assert.deepEqual(patient.compartments, ['p9']);
+  });
 });

@@ -7,6 +7,9 @@
 const DATE_RE =
   /^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:\d{2})?)?)?)?$/;
 
+/** Days of each month of a common year, by month number (1–12). */
+const DAYS_IN_MONTH = [0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
 export const MIN_DATE_MS = -8.64e15;
 export const MAX_DATE_MS = 8.64e15;
 
@@ -25,7 +28,7 @@ export function parseDateRange(value: string): DateRange | undefined {
   const day = d ? Number(d) : undefined;
   if (month !== undefined && (month < 1 || month > 12)) return undefined;
   if (day !== undefined) {
-    const daysInMonth = new Date(Date.UTC(year, month as number, 0)).getUTCDate();
+    const daysInMonth = month === 2 ? (year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28) : DAYS_IN_MONTH[month as number];
     if (day < 1 || day > daysInMonth) return undefined;
   }
   if (h !== undefined && (Number(h) > 23 || Number(mi) > 59 || (s !== undefined && Number(s) > 59))) return undefined;

@@ -4,11 +4,17 @@
  * write side of search. The read side (query building) interprets the same rows.
  */
 import type { ResourceIndexes } from '../../store/types.js';
+
 import { MAX_DATE_MS, MIN_DATE_MS, parseDateRange } from './dates.js';
 import { normalizeString } from './normalize.js';
 import type { SearchParameter, SearchParameterRegistry } from './registry.js';
 
 type Obj = Record<string, unknown>;
+type TokenRow = ResourceIndexes['tokens'][number];
+type StringRow = ResourceIndexes['strings'][number];
+type DateRow = ResourceIndexes['dates'][number];
+type ReferenceRow = ResourceIndexes['references'][number];
+type NumberRow = ResourceIndexes['numbers'][number];
 
 const CONTACT_SYSTEMS = new Set(['phone', 'fax', 'email', 'pager', 'url', 'sms', 'other']);
 
@@ -116,16 +122,26 @@ function numberValues(ix: ResourceIndexes, param: string, v: unknown): void {
   }
 }
 
-function dedupe<T>(rows: T[], key: (r: T) => string): T[] {
+/**
+ * Drops repeated rows (a code in two codings, a date in two places). Rows are few, usually one or two, so
+ * they are compared pairwise: a Set of string keys cost each resource more than the rows themselves.
+ */
+function dedupe<T>(rows: T[], same: (a: T, b: T) => boolean): T[] {
   if (rows.length < 2) return rows;
-  const seen = new Set<string>();
-  return rows.filter((r) => {
-    const k = key(r);
-    if (seen.has(k)) return false;
-    seen.add(k);
-    return true;
-  });
+  const out: T[] = [];
+  outer: for (const r of rows) {
+    for (const kept of out) if (same(kept, r)) continue outer;
+    out.push(r);
+  }
+  return out;
 }
+
+// A missing system and an empty one are stored alike ('').
+const sameToken = (a: TokenRow, b: TokenRow) => a.param === b.param && (a.system ?? '') === (b.system ?? '') && (a.code ?? '') === (b.code ?? '');
+const sameString = (a: StringRow, b: StringRow) => a.param === b.param && a.norm === b.norm && a.exact === b.exact;
+const sameDate = (a: DateRow, b: DateRow) => a.param === b.param && a.lo === b.lo && a.hi === b.hi;
+const sameReference = (a: ReferenceRow, b: ReferenceRow) => a.param === b.param && a.targetType === b.targetType && a.targetId === b.targetId;
+const sameNumber = (a: NumberRow, b: NumberRow) => a.param === b.param && a.value === b.value && a.system === b.system && a.code === b.code;
 
 export interface ExtractedIndexes {
   indexes: ResourceIndexes;
@@ -171,22 +187,22 @@ export function extractIndexes(registry: SearchParameterRegistry, resource: Obj)
       }
     }
   }
-  ix.tokens = dedupe(ix.tokens, (t) => `${t.param}\u0000${t.system ?? ''}\u0000${t.code ?? ''}`);
-  ix.strings = dedupe(ix.strings, (t) => `${t.param}\u0000${t.norm}\u0000${t.exact}`);
-  ix.dates = dedupe(ix.dates, (t) => `${t.param}\u0000${t.lo}\u0000${t.hi}`);
-  ix.references = dedupe(ix.references, (t) => `${t.param}\u0000${t.targetType}\u0000${t.targetId}`);
-  ix.numbers = dedupe(ix.numbers, (t) => `${t.param}\u0000${t.value}\u0000${t.system}\u0000${t.code}`);
+  ix.tokens = dedupe(ix.tokens, sameToken);
+  ix.strings = dedupe(ix.strings, sameString);
+  ix.dates = dedupe(ix.dates, sameDate);
+  ix.references = dedupe(ix.references, sameReference);
+  ix.numbers = dedupe(ix.numbers, sameNumber);
 
-  const compartments = new Set<string>();
-  const compartmentsOf: { type: string; id: string }[] = [];
-  if (type === 'Patient' && typeof resource.id === 'string') compartments.add(resource.id);
-  for (const p of registry.compartmentParameters(type)) {
-    for (const v of p.extract(resource)) {
-      if (!isObj(v) || typeof v.reference !== 'string') continue;
-      const target = parseReference(v.reference);
-      if (target?.type === 'Patient') compartments.add(target.id);
-    }
+  // The compartment parameters are always indexed (the registry sees to it), so their Patient references
+  // are already among the reference rows: read them there rather than walk the resource again.
+  const compartments: string[] = [];
+  const compartmentParams = registry.compartmentParameters(type);
+  if (type === 'Patient' && typeof resource.id === 'string') compartments.push(resource.id);
+  for (const r of ix.references) {
+    if (r.targetType !== 'Patient' || compartments.includes(r.targetId)) continue;
+    if (compartmentParams.some((p) => p.code === r.param)) compartments.push(r.targetId);
   }
+  const compartmentsOf: { type: string; id: string }[] = [];
   if (type === 'Provenance') {
     // A Provenance belongs to the records of the resources it is about.
     for (const t of (resource.target as unknown[]) ?? []) {
@@ -196,5 +212,5 @@ export function extractIndexes(registry: SearchParameterRegistry, resource: Obj)
       }
     }
   }
-  return { indexes: ix, compartments: [...compartments], compartmentsOf };
+  return { indexes: ix, compartments, compartmentsOf };
 }

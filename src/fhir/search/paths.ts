@@ -45,7 +45,8 @@ function walk(values: unknown[], step: Step): unknown[] {
       continue;
     }
     // A choice element named without a type (`Observation.effective`) selects whichever variant is present.
-    for (const key of Object.keys(obj)) {
+    // (for…in: this runs for most resources written, and Object.keys would make an array each time.)
+    for (const key in obj) {
       if (key.length > step.name.length && key.startsWith(step.name) && /[A-Z]/.test(key[step.name.length])) {
         push(out, obj[key]);
       }
