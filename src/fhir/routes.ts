@@ -40,11 +40,26 @@ function checkAccept(request: FastifyRequest): void {
   }
 }
 
+/**
+ * The HTTP-date (whole seconds) of `ms`. The last one made is kept: resources written together share
+ * their second, and formatting a date costs a point read about a tenth of what its database lookup does.
+ */
+let httpDateSecond = NaN;
+let httpDateText = '';
+function httpDate(ms: number): string {
+  const second = Math.floor(ms / 1000);
+  if (second !== httpDateSecond) {
+    httpDateText = new Date(second * 1000).toUTCString();
+    httpDateSecond = second;
+  }
+  return httpDateText;
+}
+
 function sendResource(reply: FastifyReply, r: Pick<StoredResource, 'versionId' | 'lastUpdated' | 'json'>) {
   return reply
     .header('content-type', FHIR_JSON)
     .header('etag', `W/"${r.versionId}"`)
-    .header('last-modified', new Date(r.lastUpdated).toUTCString())
+    .header('last-modified', httpDate(r.lastUpdated))
     .send(r.json);
 }
 
