@@ -56,7 +56,7 @@ function prepareChunk(registry: SearchParameterRegistry, chunk: LineChunk): { wr
     }
     for (const p of problems) issues.push({ index, path: p.path, message: p.message, severity: p.severity });
     if (problems.some((p) => p.severity === 'error')) return;
-    writes.push(prepareWrite(registry, r));
+    writes.push(prepareWrite(registry, r, line));
   });
   return { writes, issues, deferred };
 }

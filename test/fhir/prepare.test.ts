@@ -139,4 +139,49 @@ describe('prepareWrite', () => {
     const patient = prepareWrite(registry, { resourceType: 'Patient', id: 'p9', link: [{ other: { reference: 'Patient/p10' }, type: 'seealso' }] });
     assert.deepEqual(patient.compartments, ['p9']);
   });
+
+  describe('from the source text (an NDJSON line)', () => {
+    const line = `{"resourceType":"Observation","id":"o3","meta":{"profile":["x"]},"status":"final","valueQuantity":{"value":1.50,"unit":"mg"}}`;
+
+    test('a compact line keeps its body as written, decimals included', () => {
+      const w = prepareWrite(registry, JSON.parse(line), line);
+      assert.equal(w.body, '"status":"final","valueQuantity":{"value":1.50,"unit":"mg"}');
+      assert.deepEqual(w.meta, { profile: ['x'] });
+      const stored = serializeVersion(w, 1, Date.UTC(2024, 0, 1));
+      assert.ok(stored.includes('"value":1.50'));
+      assert.deepEqual(JSON.parse(stored).meta, { versionId: '1', lastUpdated: '2024-01-01T00:00:00.000Z', profile: ['x'] });
+    });
+
+    test('the same line gives the same hash every time; the parsed object alone gives its own', () => {
+      assert.equal(prepareWrite(registry, JSON.parse(line), line).contentHash, prepareWrite(registry, JSON.parse(line), line).contentHash);
+      // Serialized again, 1.50 becomes 1.5: different text, so a different hash.
+      assert.notEqual(prepareWrite(registry, JSON.parse(line), line).contentHash, prepareWrite(registry, JSON.parse(line)).contentHash);
+    });
+
+    test('text that does not start as this module writes it is serialized from the parsed object', () => {
+      for (const text of [
+        `{ "resourceType": "Observation", "id": "o3", "status": "final" }`,
+        `{"resourceType":"Observation","id":"o3","status":"final"} `,
+        `{"id":"o3","resourceType":"Observation","status":"final"}`,
+        `{"resourceType":"Observation","id":"o3" ,"status":"final"}`,
+      ]) {
+        assert.equal(prepareWrite(registry, JSON.parse(text), text).body, '"status":"final"', text);
+      }
+    });
+
+    test('a second meta member, or a nested one, never reaches the stored text', () => {
+      const twice = `{"resourceType":"Observation","id":"o3","meta":{"tag":[{"code":"a"}]},"status":"final","meta":{"tag":[{"code":"a"}]}}`;
+      const w = prepareWrite(registry, JSON.parse(twice), twice);
+      assert.equal(w.body, '"status":"final"');
+      const stored = JSON.parse(serializeVersion(w, 3, Date.UTC(2024, 0, 1)));
+      assert.equal(stored.meta.versionId, '3');
+      const nested = `{"resourceType":"Observation","id":"o4","contained":[{"resourceType":"Patient","id":"c","meta":{"tag":[{"code":"b"}]}}],"status":"final"}`;
+      assert.equal(prepareWrite(registry, JSON.parse(nested), nested).body, JSON.stringify(JSON.parse(nested)).slice('{"resourceType":"Observation","id":"o4",'.length, -1));
+    });
+
+    test('a resource with nothing but its type and id has an empty body', () => {
+      const bare = '{"resourceType":"Patient","id":"p"}';
+      assert.equal(prepareWrite(registry, JSON.parse(bare), bare).body, '');
+    });
+  });
 });
