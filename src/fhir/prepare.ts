@@ -11,8 +11,9 @@ import type { SearchParameterRegistry } from './search/registry.js';
 
 /**
  * The resource's JSON without `resourceType`, `id` and `meta`, and without its braces. When those three
- * come first, in that order (as in FHIR's own examples and bulk exports), the whole resource is
- * serialized once and the head cut off; copying the object to leave them out costs as much again.
+ * come first, in that order (as in FHIR's own examples and bulk exports), the head is cut off the source
+ * text when it has exactly that head, else off the resource serialized once; copying the object to leave
+ * them out costs as much again.
  */
 function bodyOf(resource: Record<string, unknown>, sourceText?: string): string {
   const { resourceType, id, meta } = resource;

@@ -30,15 +30,15 @@ export interface ResourceRow {
   content: string;
 }
 
+/** A resource row as an array, in `RESOURCE_COLUMNS` order: what a raw statement returns. */
+export type ResourceRowValues = [seq: number | string, type: string, id: string, versionId: number, lastUpdated: number | string, content: string];
+
 export function toStoredResource(row: ResourceRow): StoredResource {
-  return {
-    seq: Number(row.seq),
-    type: row.type,
-    id: row.id,
-    versionId: String(row.version_id),
-    lastUpdated: Number(row.last_updated),
-    json: row.content,
-  };
+  return storedResourceOf([row.seq, row.type, row.id, row.version_id, row.last_updated, row.content]);
+}
+
+export function storedResourceOf([seq, type, id, versionId, lastUpdated, content]: ResourceRowValues): StoredResource {
+  return { seq: Number(seq), type, id, versionId: String(versionId), lastUpdated: Number(lastUpdated), json: content };
 }
 
 /** A lastUpdated that never goes backwards within this process, so versions order by time. */

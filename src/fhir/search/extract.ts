@@ -4,7 +4,6 @@
  * write side of search. The read side (query building) interprets the same rows.
  */
 import type { ResourceIndexes } from '../../store/types.js';
-
 import { MAX_DATE_MS, MIN_DATE_MS, parseDateRange } from './dates.js';
 import { normalizeString } from './normalize.js';
 import type { SearchParameter, SearchParameterRegistry } from './registry.js';

@@ -279,12 +279,18 @@ export class SqliteAuditJournal implements AuditJournal {
       if (delayMs > 0) return;
       clearTimeout(this.#timer);
     }
+    // Someone awaiting settle() keeps the process alive; background moves do not.
+    this.#postAfter(delayMs, this.#waiters.length > 0);
+  }
+
+  /** Asks the worker for the next move after `delayMs`, replacing any move already timed. */
+  #postAfter(delayMs: number, holdProcess: boolean): void {
+    clearTimeout(this.#timer);
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       this.#post();
     }, delayMs);
-    // Someone awaiting settle() keeps the process alive; background moves do not.
-    if (!this.#waiters.length) this.#timer.unref();
+    if (!holdProcess) this.#timer.unref();
   }
 
   #post(): void {
@@ -386,14 +392,7 @@ export class SqliteAuditJournal implements AuditJournal {
     this.#waiters = [];
     for (const w of waiters) w.reject(err);
     // The lines stay in the file; try again later.
-    if (this.#pendingSegment() && !this.#closed) {
-      clearTimeout(this.#timer);
-      this.#timer = setTimeout(() => {
-        this.#timer = undefined;
-        this.#post();
-      }, this.#retryDelayMs);
-      this.#timer.unref();
-    }
+    if (this.#pendingSegment() && !this.#closed) this.#postAfter(this.#retryDelayMs, false);
   }
 
   /** Moves every other process's file in; removes those whose process has stopped. */

@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { SqliteAuditJournal } from './audit-journal.js';
-import { serializeVersion, toStoredResource, nextTimestamp, type ResourceRow } from '../content.js';
+import { serializeVersion, storedResourceOf, toStoredResource, nextTimestamp, type ResourceRow, type ResourceRowValues } from '../content.js';
 import { DERIVED_TABLES, MIGRATIONS, RESOURCE_TABLES } from '../migrations.js';
 import { connectionPragmas, type ConnectionOptions } from './pragmas.js';
 import {
@@ -117,7 +117,6 @@ export class SqliteStore implements Store {
   #all<T>(sql: Sql): T[] {
     return this.#readStmt(sql.text).all(...(sql.params as unknown[])) as T[];
   }
-
 
   /** Runs `fn` in a write transaction (BEGIN IMMEDIATE), on the latest data. */
   #write<T>(fn: () => T): T {
@@ -282,8 +281,8 @@ export class SqliteStore implements Store {
     const sql = renderRead(type, id, visible);
     // As an array (columns in RESOURCE_COLUMNS order): the point read is the hottest query, and a row
     // object made only to be copied into the StoredResource cost it a tenth of its time.
-    const row = this.#readStmt(sql.text, true).get(...(sql.params as unknown[])) as [number, string, string, number, number, string] | undefined;
-    return row ? { seq: row[0], type: row[1], id: row[2], versionId: String(row[3]), lastUpdated: row[4], json: row[5] } : undefined;
+    const row = this.#readStmt(sql.text, true).get(...(sql.params as unknown[])) as ResourceRowValues | undefined;
+    return row ? storedResourceOf(row) : undefined;
   }
 
   async readVersion(type: string, id: string, versionId: string, visible?: Condition): Promise<StoredResource | undefined> {
@@ -295,7 +294,7 @@ export class SqliteStore implements Store {
       Number(versionId),
     ) as { version_id: number; last_updated: number; content: string } | undefined;
     return row
-      ? toStoredResource({ seq: current.seq, type, id, version_id: row.version_id, last_updated: row.last_updated, content: row.content })
+      ? storedResourceOf([current.seq, type, id, row.version_id, row.last_updated, row.content])
       : undefined;
   }
 
