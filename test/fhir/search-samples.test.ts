@@ -510,6 +510,9 @@ for (const kind of storeKinds()) {
         assert.ok(res.body.meta?.lastUpdated, `${key(r)} lastUpdated`);
         assert.deepEqual(stripMeta(res.body), stripMeta(r), `${key(r)} content`);
         assert.equal(res.headers.get('etag'), 'W/"1"');
+        // An HTTP-date: meta.lastUpdated to the whole second (the last one made is kept and reused).
+        const second = Math.floor(Date.parse(res.body.meta.lastUpdated) / 1000) * 1000;
+        assert.equal(res.headers.get('last-modified'), new Date(second).toUTCString(), `${key(r)} Last-Modified`);
       }
     });
 
