@@ -55,12 +55,21 @@ function httpDate(ms: number): string {
   return httpDateText;
 }
 
-function sendResource(reply: FastifyReply, r: Pick<StoredResource, 'versionId' | 'lastUpdated' | 'json'>) {
-  return reply
-    .header('content-type', FHIR_JSON)
-    .header('etag', `W/"${r.versionId}"`)
-    .header('last-modified', httpDate(r.lastUpdated))
-    .send(r.json);
+/**
+ * Sets a resource's headers and returns its text for the async handler to resolve with: fastify sends it.
+ * Handlers return the body rather than `reply.send(…)`'s reply: an async function resolving with the reply
+ * adopts it as a thenable, and `Reply.then` watches the response stream with `finished()` whenever the
+ * answer is not out yet — on every audited request, as the audit hook holds it — listeners on each request.
+ */
+function resourceBody(reply: FastifyReply, r: Pick<StoredResource, 'versionId' | 'lastUpdated' | 'json'>): string {
+  reply.header('content-type', FHIR_JSON).header('etag', `W/"${r.versionId}"`).header('last-modified', httpDate(r.lastUpdated));
+  return r.json;
+}
+
+/** A FHIR JSON body for an async handler to resolve with (see `resourceBody`). */
+function fhirBody(reply: FastifyReply, body: string): string {
+  reply.header('content-type', FHIR_JSON);
+  return body;
 }
 
 /** Maps any error to an OperationOutcome reply; a 5xx never carries internals to the client. */
@@ -103,14 +112,14 @@ export async function fhirRoutes(app: FastifyInstance, opts: FhirRoutesOptions):
 
   app.get('/metadata', async (request, reply) => {
     checkAccept(request);
-    return reply.header('content-type', FHIR_JSON).send(metadata);
+    return fhirBody(reply, metadata);
   });
 
   app.get<{ Params: { type: string } }>('/:type', async (request, reply) => {
     checkAccept(request);
     const ctx = await resolveAccess(request);
     const body = await service.search(ctx, request.params.type, queryPairs(request), { lenient: isLenient(request) });
-    return reply.header('content-type', FHIR_JSON).send(body);
+    return fhirBody(reply, body);
   });
 
   app.post<{ Params: { type: string } }>('/:type/_search', async (request, reply) => {
@@ -124,13 +133,13 @@ export async function fhirRoutes(app: FastifyInstance, opts: FhirRoutesOptions):
     // Parameters may come in the URL, the body or both (FHIR R4 §3.1.1.3).
     const params = [...queryPairs(request), ...new URLSearchParams(request.body ?? '')];
     const body = await service.search(ctx, type, params, { lenient: isLenient(request) });
-    return reply.header('content-type', FHIR_JSON).send(body);
+    return fhirBody(reply, body);
   });
 
   app.get<{ Params: { type: string; id: string } }>('/:type/:id', async (request, reply) => {
     checkAccept(request);
     const ctx = await resolveAccess(request);
-    return sendResource(reply, await service.read(ctx, request.params.type, request.params.id));
+    return resourceBody(reply, await service.read(ctx, request.params.type, request.params.id));
   });
 
   app.get<{ Params: { type: string; id: string; op: string } }>('/:type/:id/:op', async (request, reply) => {
@@ -139,7 +148,7 @@ export async function fhirRoutes(app: FastifyInstance, opts: FhirRoutesOptions):
     if (op === '$everything' && type === 'Patient') {
       const ctx = await resolveAccess(request);
       const body = await service.everything(ctx, id, queryPairs(request));
-      return reply.header('content-type', FHIR_JSON).send(body);
+      return fhirBody(reply, body);
     }
     if (op === '_history') throw fhirError('FHIR_ERR_METHOD_NOT_ALLOWED', 'History of a resource is not offered; read a version with _history/{versionId}');
     throw fhirError('FHIR_ERR_ROUTE_NOT_FOUND', `Operation '${op.slice(0, 64)}' is not supported on ${type.slice(0, 64)}`);
@@ -149,7 +158,7 @@ export async function fhirRoutes(app: FastifyInstance, opts: FhirRoutesOptions):
     checkAccept(request);
     const ctx = await resolveAccess(request);
     const { type, id, vid } = request.params;
-    return sendResource(reply, await service.vread(ctx, type, id, vid));
+    return resourceBody(reply, await service.vread(ctx, type, id, vid));
   });
 
   const notOffered = async (request: FastifyRequest) => {
