@@ -24,7 +24,7 @@ export interface AuditRecord {
   tokenJti: string | null;
   /** The query string of a search, as the client sent it (secrets removed). */
   query: string | null;
-  /** The AuditEvent resource, as JSON text. */
+  /** What the row keeps besides its columns, as JSON object text (`auditRecord` writes it; the AuditEvent is built from the row when read). */
   resource: string;
 }
 

@@ -30,14 +30,17 @@ export interface ResourceRow {
   content: string;
 }
 
-/** A resource row as an array, in `RESOURCE_COLUMNS` order: what a raw statement returns. */
-export type ResourceRowValues = [seq: number | string, type: string, id: string, versionId: number, lastUpdated: number | string, content: string];
+/**
+ * A point read's row as an array, in `READ_COLUMNS` order: what a raw statement returns. The type and id
+ * are the ones asked for, so the read does not fetch them.
+ */
+export type ReadRowValues = [seq: number | string, versionId: number, lastUpdated: number | string, content: string];
 
 export function toStoredResource(row: ResourceRow): StoredResource {
-  return storedResourceOf([row.seq, row.type, row.id, row.version_id, row.last_updated, row.content]);
+  return storedResourceOf(row.type, row.id, [row.seq, row.version_id, row.last_updated, row.content]);
 }
 
-export function storedResourceOf([seq, type, id, versionId, lastUpdated, content]: ResourceRowValues): StoredResource {
+export function storedResourceOf(type: string, id: string, [seq, versionId, lastUpdated, content]: ReadRowValues): StoredResource {
   return { seq: Number(seq), type, id, versionId: String(versionId), lastUpdated: Number(lastUpdated), json: content };
 }
 

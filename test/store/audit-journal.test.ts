@@ -90,6 +90,32 @@ describe('SQLite audit journal', () => {
     assert.throws(() => journal.append([rec()]), AuditJournalClosedError);
   });
 
+  test('a line keeps the resource JSON as an object, read back as the same text; a string resource (older lines, or text that is not an object) stays a string', async () => {
+    const resource = JSON.stringify({ observer: 'http://h/fhir', status: 200, personId: 'Person/"q"', detail: 'line\nbreak \u2028 é' });
+    const r = rec({ resource });
+    const line = journalLine(r);
+    assert.ok(line.endsWith(`,${resource}]\n`), line);
+    assert.deepEqual(JSON.parse(line).at(-1), JSON.parse(resource));
+    assert.deepEqual(parseJournalRows(line), { rows: [auditRowValues(r)], skipped: 0 });
+    // Not an object's text: written as a string, read back unchanged.
+    const odd = rec({ resource: '[1,2]' });
+    assert.equal(JSON.parse(journalLine(odd)).at(-1), '[1,2]');
+    assert.deepEqual(parseJournalRows(journalLine(odd)), { rows: [auditRowValues(odd)], skipped: 0 });
+    // A line as earlier versions wrote it, the resource a string.
+    const older = rec();
+    assert.deepEqual(parseJournalRows(`${JSON.stringify(auditRowValues(older))}\n`), { rows: [auditRowValues(older)], skipped: 0 });
+    // Neither text nor an object: the line is skipped.
+    assert.equal(parseJournalRows(`${JSON.stringify([...auditRowValues(older).slice(0, 11), [1]])}\n`).skipped, 1);
+    assert.equal(parseJournalRows(`${JSON.stringify([...auditRowValues(older).slice(0, 11), null])}\n`).skipped, 1);
+    // Moved into the table, the text is the same.
+    const journal = new SqliteAuditJournal(store.file, { moveDelayMs: 60_000 });
+    journal.append([r, odd]);
+    await journal.settle();
+    await journal.close();
+    const rows = await store.sql.all<{ id: string; resource: string }>('SELECT id, resource FROM audit_events WHERE id IN (?, ?) ORDER BY id', [r.id, odd.id]);
+    assert.deepEqual(rows, [{ id: r.id, resource }, { id: odd.id, resource: '[1,2]' }]);
+  });
+
   test('the worker moves records on by itself, without a query asking', async () => {
     const journal = new SqliteAuditJournal(store.file, { moveDelayMs: 5 });
     try {

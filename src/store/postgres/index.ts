@@ -4,7 +4,7 @@
  * costs a few round trips per batch rather than per row. Several server processes may share the database.
  */
 import pg from 'pg';
-import { serializeVersion, toStoredResource, nextTimestamp, type ResourceRow } from '../content.js';
+import { serializeVersion, storedResourceOf, toStoredResource, nextTimestamp, type ResourceRow } from '../content.js';
 import { DERIVED_TABLES, MIGRATIONS, RESOURCE_TABLES } from '../migrations.js';
 import {
   renderCount,
@@ -274,8 +274,8 @@ export class PostgresStore implements Store {
   }
 
   async readResource(type: string, id: string, visible?: Condition): Promise<StoredResource | undefined> {
-    const row = (await this.#all<ResourceRow>(renderRead(type, id, visible)))[0];
-    return row ? toStoredResource(row) : undefined;
+    const row = (await this.#all<Omit<ResourceRow, 'type' | 'id'>>(renderRead(type, id, visible)))[0];
+    return row ? storedResourceOf(type, id, [row.seq, row.version_id, row.last_updated, row.content]) : undefined;
   }
 
   async readVersion(type: string, id: string, versionId: string, visible?: Condition): Promise<StoredResource | undefined> {
@@ -288,7 +288,7 @@ export class PostgresStore implements Store {
     ]);
     const row = res.rows[0];
     return row
-      ? toStoredResource({ seq: current.seq, type, id, version_id: row.version_id, last_updated: row.last_updated, content: row.content })
+      ? storedResourceOf(type, id, [current.seq, row.version_id, row.last_updated, row.content])
       : undefined;
   }
 

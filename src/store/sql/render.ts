@@ -15,6 +15,8 @@ const NULL_LAST_ASC = 9e15;
 const NULL_LAST_DESC = -9e15;
 
 export const RESOURCE_COLUMNS = 'r.seq, r.type, r.id, r.version_id, r.last_updated, r.content';
+/** A point read's columns (`ReadRowValues`): the type and id are known, and each column fetched costs the hottest query. */
+export const READ_COLUMNS = 'r.seq, r.version_id, r.last_updated, r.content';
 
 class Builder {
   readonly params: unknown[] = [];
@@ -229,7 +231,7 @@ export function renderCount(type: string, where: Condition): Sql {
 /** SELECT of one resource by type and id, restricted by `visible`. */
 export function renderRead(type: string, id: string, visible: Condition | undefined): Sql {
   const b = new Builder();
-  const text = `SELECT ${RESOURCE_COLUMNS} FROM resources r WHERE r.type = ${b.bind(type)} AND r.id = ${b.bind(id)}${
+  const text = `SELECT ${READ_COLUMNS} FROM resources r WHERE r.type = ${b.bind(type)} AND r.id = ${b.bind(id)}${
     visible ? ` AND ${renderCondition(b, visible)}` : ''
   }`;
   return { text, params: b.params };

@@ -67,9 +67,17 @@ export function journalDir(dbFile: string): string {
 
 export { MAX_SLICE_BYTES } from './journal-lines.js';
 
-/** One record as a journal line: its fields as a JSON array in the table's column order (half the text of an object). */
+/**
+ * One record as a journal line: its fields as a JSON array in the table's column order (half the text of an
+ * object). The last, `resource`, is JSON object text already and goes in as it is, an object in the array:
+ * as a string, every quote in it would be escaped, which took a third of the line's time on every request.
+ * Text that is not an object's (`auditRecord` never makes such) goes in as a string.
+ */
 export function journalLine(r: AuditRecord): string {
-  return `${JSON.stringify(auditRowValues(r))}\n`;
+  const resource = r.resource;
+  if (resource.charCodeAt(0) !== 0x7b || resource.charCodeAt(resource.length - 1) !== 0x7d) return `${JSON.stringify(auditRowValues(r))}\n`;
+  const head = JSON.stringify([r.id, r.recorded, r.category, r.action, r.outcome, r.clientId, r.patientId, r.username, r.source, r.tokenJti, r.query]);
+  return `${head.slice(0, -1)},${resource}]\n`;
 }
 
 /** An answer the worker owes: `own` for a move of this process's lines. */

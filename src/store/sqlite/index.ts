@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { SqliteAuditJournal } from './audit-journal.js';
-import { serializeVersion, storedResourceOf, toStoredResource, nextTimestamp, type ResourceRow, type ResourceRowValues } from '../content.js';
+import { serializeVersion, storedResourceOf, toStoredResource, nextTimestamp, type ResourceRow, type ReadRowValues } from '../content.js';
 import { DERIVED_TABLES, MIGRATIONS, RESOURCE_TABLES } from '../migrations.js';
 import { connectionPragmas, type ConnectionOptions } from './pragmas.js';
 import {
@@ -279,10 +279,10 @@ export class SqliteStore implements Store {
 
   async readResource(type: string, id: string, visible?: Condition): Promise<StoredResource | undefined> {
     const sql = renderRead(type, id, visible);
-    // As an array (columns in RESOURCE_COLUMNS order): the point read is the hottest query, and a row
+    // As an array (columns in READ_COLUMNS order): the point read is the hottest query, and a row
     // object made only to be copied into the StoredResource cost it a tenth of its time.
-    const row = this.#readStmt(sql.text, true).get(...(sql.params as unknown[])) as ResourceRowValues | undefined;
-    return row ? storedResourceOf(row) : undefined;
+    const row = this.#readStmt(sql.text, true).get(...(sql.params as unknown[])) as ReadRowValues | undefined;
+    return row ? storedResourceOf(type, id, row) : undefined;
   }
 
   async readVersion(type: string, id: string, versionId: string, visible?: Condition): Promise<StoredResource | undefined> {
@@ -294,7 +294,7 @@ export class SqliteStore implements Store {
       Number(versionId),
     ) as { version_id: number; last_updated: number; content: string } | undefined;
     return row
-      ? storedResourceOf([current.seq, type, id, row.version_id, row.last_updated, row.content])
+      ? storedResourceOf(type, id, [current.seq, row.version_id, row.last_updated, row.content])
       : undefined;
   }
 

@@ -40,6 +40,8 @@ export function readWholeLines(fd, offset, end) {
 }
 
 const text = (v) => (typeof v === 'string' ? v : null);
+/** A row's `resource`: JSON text, or the object itself (`journalLine` writes it so; see there). */
+const isResource = (v) => typeof v === 'string' || (typeof v === 'object' && v !== null && !Array.isArray(v));
 
 export function parseJournalRows(lines) {
   const rows = [];
@@ -53,12 +55,13 @@ export function parseJournalRows(lines) {
       skipped++;
       continue;
     }
-    if (!Array.isArray(f) || f.length !== ROW_FIELDS || typeof f[0] !== 'string' || typeof f[1] !== 'number' || typeof f[11] !== 'string') {
+    if (!Array.isArray(f) || f.length !== ROW_FIELDS || typeof f[0] !== 'string' || typeof f[1] !== 'number' || !isResource(f[11])) {
       skipped++;
       continue;
     }
     // Only text, a number and nulls reach the table, whatever a damaged line holds.
-    rows.push([f[0], f[1], text(f[2]), String(f[3]), text(f[4]), text(f[5]), text(f[6]), text(f[7]), text(f[8]), text(f[9]), text(f[10]), f[11]]);
+    const resource = typeof f[11] === 'string' ? f[11] : JSON.stringify(f[11]);
+    rows.push([f[0], f[1], text(f[2]), String(f[3]), text(f[4]), text(f[5]), text(f[6]), text(f[7]), text(f[8]), text(f[9]), text(f[10]), resource]);
   }
   return { rows, skipped };
 }
