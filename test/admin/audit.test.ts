@@ -330,6 +330,33 @@ for (const kind of storeKinds()) {
       await trail.close();
     });
 
+    test('recordThen: each callback once, after the commit, with no argument; bad input gets the error at once', async () => {
+      const trail = new AuditTrail(fx.store.sql);
+      const before = await count(fx.store.sql);
+      const calls: unknown[][] = [];
+      try {
+        const all = Array.from({ length: 3 }, (_, i) => new Promise<void>((resolve) => {
+          trail.recordThen(fhirInput(3000 + i), (...args) => {
+            calls.push(args);
+            resolve();
+          });
+        }));
+        assert.equal(calls.length, 0, 'no callback before the write');
+        await Promise.all(all);
+        await trail.flush();
+        assert.deepEqual(calls, [[undefined], [undefined], [undefined]]);
+        assert.equal(await count(fx.store.sql), before + 3);
+        let got: unknown;
+        trail.recordThen({ category: 'fhir', action: 'Read It', outcome: 'success' }, (err) => (got = err));
+        assert.ok(got instanceof AuditInputError, 'called synchronously with the input error');
+      } finally {
+        await trail.close();
+      }
+      let closed: unknown;
+      trail.recordThen(fhirInput(3100), (err) => (closed = err));
+      assert.ok(closed instanceof AuditTrailClosedError);
+    });
+
     test('bad input is refused with the field named and nothing written; a closed trail refuses records', async () => {
       const trail = new AuditTrail(fx.store.sql);
       const before = await count(fx.store.sql);
