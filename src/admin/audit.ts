@@ -387,7 +387,7 @@ interface Pending {
 }
 
 /** Tells each record's caller how its write went; one caller's throw does not keep the others waiting. */
-function settle(batch: Pending[], err?: unknown): void {
+function callBack(batch: Pending[], err?: unknown): void {
   for (const p of batch) {
     try {
       p.done(err);
@@ -493,10 +493,10 @@ export class AuditTrail {
         else await this.store.append(records);
         this.stats.transactions++;
         this.stats.records += batch.length;
-        settle(batch);
+        callBack(batch);
       } catch (err) {
         this.stats.failedTransactions++;
-        settle(batch, err ?? new Error('The audit write failed'));
+        callBack(batch, err ?? new Error('The audit write failed'));
       }
     }
   }

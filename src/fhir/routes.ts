@@ -62,8 +62,7 @@ function httpDate(ms: number): string {
  * answer is not out yet — on every audited request, as the audit hook holds it — listeners on each request.
  */
 function resourceBody(reply: FastifyReply, r: Pick<StoredResource, 'versionId' | 'lastUpdated' | 'json'>): string {
-  reply.header('content-type', FHIR_JSON).header('etag', `W/"${r.versionId}"`).header('last-modified', httpDate(r.lastUpdated));
-  return r.json;
+  return fhirBody(reply.header('etag', `W/"${r.versionId}"`).header('last-modified', httpDate(r.lastUpdated)), r.json);
 }
 
 /** A FHIR JSON body for an async handler to resolve with (see `resourceBody`). */

@@ -140,6 +140,19 @@ describe('prepareWrite', () => {
     assert.deepEqual(patient.compartments, ['p9']);
   });
 
+  test('every compartment parameter of every served type is indexed (compartments are read from its reference rows)', () => {
+    let checked = 0;
+    for (const type of registry.types()) {
+      const indexed = new Set(registry.indexed(type).map((p) => p.code));
+      for (const p of registry.compartmentParameters(type)) {
+        assert.ok(indexed.has(p.code), `${type}.${p.code} places resources in a compartment but is not indexed`);
+        assert.equal(p.type, 'reference', `${type}.${p.code}`);
+        checked++;
+      }
+    }
+    assert.ok(checked > 20, `only ${checked} compartment parameters checked`);
+  });
+
   describe('from the source text (an NDJSON line)', () => {
     const line = `{"resourceType":"Observation","id":"o3","meta":{"profile":["x"]},"status":"final","valueQuantity":{"value":1.50,"unit":"mg"}}`;
 

@@ -74,10 +74,11 @@ export { MAX_SLICE_BYTES } from './journal-lines.js';
  * Text that is not an object's (`auditRecord` never makes such) goes in as a string.
  */
 export function journalLine(r: AuditRecord): string {
+  const values = auditRowValues(r);
   const resource = r.resource;
-  if (resource.charCodeAt(0) !== 0x7b || resource.charCodeAt(resource.length - 1) !== 0x7d) return `${JSON.stringify(auditRowValues(r))}\n`;
-  const head = JSON.stringify([r.id, r.recorded, r.category, r.action, r.outcome, r.clientId, r.patientId, r.username, r.source, r.tokenJti, r.query]);
-  return `${head.slice(0, -1)},${resource}]\n`;
+  if (resource.charCodeAt(0) !== 0x7b || resource.charCodeAt(resource.length - 1) !== 0x7d) return `${JSON.stringify(values)}\n`;
+  values.pop(); // `resource`, the last column
+  return `${JSON.stringify(values).slice(0, -1)},${resource}]\n`;
 }
 
 /** An answer the worker owes: `own` for a move of this process's lines. */
