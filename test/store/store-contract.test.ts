@@ -68,9 +68,30 @@ for (const kind of storeKinds()) {
       assert.equal(await fx.store.readResource('Patient', 's-ok-1'), undefined);
     });
 
-    test('the same resource twice in one batch gets two versions', async () => {
-      const results = await fx.store.writeResources([prep(patient('s2')), prep(patient('s2', 'Other'))]);
+    test('the same resource twice in one batch gets two versions, indexed as the second', async () => {
+      const results = await fx.store.writeResources([prep(patient('s2', 'Firstname')), prep(patient('s2', 'Othername'))]);
       assert.deepEqual(results.map((r) => r.versionId), ['1', '2']);
+      const named = async (value: string) =>
+        (await fx.store.search({ type: 'Patient', where: { kind: 'string', param: 'family', any: [{ mode: 'exact', value }] }, sort: [], limit: 10 })).map((r) => r.resource.id);
+      assert.deepEqual(await named('Othername'), ['s2']);
+      assert.deepEqual(await named('Firstname'), []);
+      assert.equal(await fx.store.count('Patient', { kind: 'compartment', patients: ['s2'] }), 1);
+    });
+
+    test('a batch of many resources indexes every one of them', async () => {
+      // More rows to each table than one insert statement takes, in a batch that ends mid-block.
+      const writes = [prep(patient('m0'))];
+      for (let i = 0; i < 77; i++) writes.push(prep(obs(`m0-o${i}`, 'm0', `2018-02-${String((i % 28) + 1).padStart(2, '0')}`, i % 2 ? 'laboratory' : 'vital-signs')));
+      await fx.store.writeResources(writes);
+      const ids = async (where: any) => (await fx.store.search({ type: 'Observation', where, sort: [], limit: 100 })).map((r) => r.resource.id).sort();
+      const mine = { kind: 'compartment' as const, patients: ['m0'] };
+      const expected = (pick: (i: number) => boolean) => Array.from({ length: 77 }, (_, i) => i).filter(pick).map((i) => `m0-o${i}`).sort();
+      assert.deepEqual(await ids(mine), expected(() => true));
+      const lab = { kind: 'token', param: 'category', any: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'laboratory' }] };
+      assert.deepEqual(await ids({ kind: 'and', all: [mine, lab] }), expected((i) => i % 2 === 1));
+      const day = Date.UTC(2018, 1, 5);
+      assert.deepEqual(await ids({ kind: 'and', all: [mine, { kind: 'date', param: 'date', any: [{ comparator: 'eq', lo: day, hi: day + 86399999 }] }] }), expected((i) => i % 28 === 4));
+      assert.deepEqual(await ids({ kind: 'reference', param: 'patient', any: [{ targetType: 'Patient', targetId: 'm0' }] }), expected(() => true));
     });
 
     test('compartments: subjects, the patient itself, and Provenance through its targets', async () => {

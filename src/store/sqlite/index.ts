@@ -10,6 +10,7 @@ import { SqliteAuditJournal } from './audit-journal.js';
 import { serializeVersion, storedResourceOf, toStoredResource, nextTimestamp, type ResourceRow, type ReadRowValues } from '../content.js';
 import { DERIVED_TABLES, MIGRATIONS, RESOURCE_TABLES } from '../migrations.js';
 import { connectionPragmas, type ConnectionOptions } from './pragmas.js';
+import { RowBlock } from './row-blocks.js';
 import {
   renderCount,
   renderIncludeTargets,
@@ -33,6 +34,25 @@ import type {
 } from '../types.js';
 
 type Statement = Database.Statement<unknown[], unknown>;
+
+/** A write batch's rows for each derived table (`DERIVED_TABLES`), inserted in blocks. */
+class DerivedRows {
+  readonly tokens = new RowBlock('INSERT OR IGNORE INTO idx_token (seq, param, system, code, text) VALUES', 5);
+  readonly strings = new RowBlock('INSERT OR IGNORE INTO idx_string (seq, param, norm, exact) VALUES', 4);
+  readonly dates = new RowBlock('INSERT OR IGNORE INTO idx_date (seq, param, lo, hi) VALUES', 4);
+  readonly references = new RowBlock('INSERT OR IGNORE INTO idx_reference (seq, param, target_type, target_id) VALUES', 4);
+  readonly numbers = new RowBlock('INSERT OR IGNORE INTO idx_number (seq, param, value, system, code) VALUES', 5);
+  readonly compartments = new RowBlock('INSERT OR IGNORE INTO compartment (patient_id, type, seq) VALUES', 3);
+  readonly #all = [this.tokens, this.strings, this.dates, this.references, this.numbers, this.compartments];
+
+  flush(statement: (text: string) => Statement): void {
+    for (const block of this.#all) block.flush(statement);
+  }
+
+  clear(): void {
+    for (const block of this.#all) block.values.length = 0;
+  }
+}
 
 export class SqliteStore implements Store {
   readonly dialect = 'sqlite' as const;
@@ -190,11 +210,24 @@ export class SqliteStore implements Store {
   }
 
   async writeResources(writes: PreparedWrite[]): Promise<WriteResult[]> {
-    return this.#locked(async () => this.#write(() => writes.map((w) => this.#writeOne(w))));
+    return this.#locked(async () =>
+      this.#write(() => {
+        // A batch that failed midway left its rows behind (its transaction was rolled back).
+        this.#derivedRows.clear();
+        const results = writes.map((w) => this.#writeOne(w));
+        this.#derivedRows.flush(this.#statement);
+        return results;
+      }),
+    );
   }
+
+  /** The index and compartment rows of the write batch in progress, inserted in blocks (see RowBlock). */
+  readonly #derivedRows = new DerivedRows();
+  readonly #statement = (text: string) => this.#stmt(text);
 
   #writeOne(w: PreparedWrite): WriteResult {
     const now = nextTimestamp();
+    const rows = this.#derivedRows;
     // Most writes of an import are new resources: try the insert first and look up only on conflict.
     const inserted = this.#stmt(
       'INSERT INTO resources (type, id, version_id, last_updated, content_hash, content) VALUES (?, ?, 1, ?, ?, ?) ON CONFLICT (type, id) DO NOTHING',
@@ -230,33 +263,38 @@ export class SqliteStore implements Store {
         serializeVersion(w, versionId, now),
         seq,
       );
+      // The same resource earlier in this batch left rows not yet inserted; they go before the delete.
+      rows.flush(this.#statement);
       for (const table of DERIVED_TABLES) {
         this.#stmt(`DELETE FROM ${table} WHERE seq = ?`).run(seq);
       }
     }
     const ix = w.indexes;
-    if (ix.tokens.length) {
-      const s = this.#stmt('INSERT OR IGNORE INTO idx_token (seq, param, system, code, text) VALUES (?, ?, ?, ?, ?)');
-      for (const t of ix.tokens) s.run(seq, t.param, t.system ?? '', t.code ?? '', t.text);
+    const st = this.#statement;
+    for (const t of ix.tokens) {
+      rows.tokens.values.push(seq, t.param, t.system ?? '', t.code ?? '', t.text);
+      rows.tokens.added(st);
     }
-    if (ix.strings.length) {
-      const s = this.#stmt('INSERT OR IGNORE INTO idx_string (seq, param, norm, exact) VALUES (?, ?, ?, ?)');
-      for (const t of ix.strings) s.run(seq, t.param, t.norm, t.exact);
+    for (const t of ix.strings) {
+      rows.strings.values.push(seq, t.param, t.norm, t.exact);
+      rows.strings.added(st);
     }
-    if (ix.dates.length) {
-      const s = this.#stmt('INSERT OR IGNORE INTO idx_date (seq, param, lo, hi) VALUES (?, ?, ?, ?)');
-      for (const t of ix.dates) s.run(seq, t.param, t.lo, t.hi);
+    for (const t of ix.dates) {
+      rows.dates.values.push(seq, t.param, t.lo, t.hi);
+      rows.dates.added(st);
     }
-    if (ix.references.length) {
-      const s = this.#stmt('INSERT OR IGNORE INTO idx_reference (seq, param, target_type, target_id) VALUES (?, ?, ?, ?)');
-      for (const t of ix.references) s.run(seq, t.param, t.targetType, t.targetId);
+    for (const t of ix.references) {
+      rows.references.values.push(seq, t.param, t.targetType, t.targetId);
+      rows.references.added(st);
     }
-    if (ix.numbers.length) {
-      const s = this.#stmt('INSERT OR IGNORE INTO idx_number (seq, param, value, system, code) VALUES (?, ?, ?, ?, ?)');
-      for (const t of ix.numbers) s.run(seq, t.param, t.value, t.system ?? '', t.code ?? '');
+    for (const t of ix.numbers) {
+      rows.numbers.values.push(seq, t.param, t.value, t.system ?? '', t.code ?? '');
+      rows.numbers.added(st);
     }
     const patients = new Set(w.compartments);
-    // Joined compartments (Provenance): one query per batch of targets rather than one per target.
+    // Joined compartments (Provenance): its targets may be earlier in this batch, their rows not yet inserted.
+    if (w.compartmentsOf.length) rows.compartments.flush(st);
+    // One query per batch of targets rather than one per target.
     for (let i = 0; i < w.compartmentsOf.length; i += 50) {
       const refs = w.compartmentsOf.slice(i, i + 50);
       const rows = this.#stmt(
@@ -264,9 +302,9 @@ export class SqliteStore implements Store {
       ).all(...refs.flatMap((r) => [r.type, r.id])) as { patient_id: string }[];
       for (const r of rows) patients.add(r.patient_id);
     }
-    if (patients.size) {
-      const s = this.#stmt('INSERT OR IGNORE INTO compartment (patient_id, type, seq) VALUES (?, ?, ?)');
-      for (const p of patients) s.run(p, w.type, seq);
+    for (const p of patients) {
+      rows.compartments.values.push(p, w.type, seq);
+      rows.compartments.added(st);
     }
     return {
       type: w.type,
