@@ -6,7 +6,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generatePopulation } from '../../src/demo/generator/index.js';
@@ -83,6 +83,24 @@ describe('import workers (SQLite file)', () => {
       await one.close();
       await two.close();
     }
+  });
+
+  test('the chunks reach the database file while the import runs, not only when the last connection closes', async () => {
+    const file = join(dir, 'checkpointed.db');
+    const store = new SqliteStore(file);
+    await store.migrate();
+    const before = statSync(file).size;
+    let during: number;
+    try {
+      await importFiles(store, registry, files, { parallelMinBytes: 0 });
+      // This connection is still open, so nothing has been copied back at a close yet.
+      during = statSync(file).size;
+    } finally {
+      await store.close();
+    }
+    const after = statSync(file).size;
+    assert.ok(after > before + 1_000_000, `the import wrote megabytes (${before} → ${after} bytes)`);
+    assert.equal(during, after, 'every chunk was in the database file before the store closed');
   });
 
   test('a worker that dies (its database cannot be opened) fails the pool: the chunk and any later one are refused', async () => {

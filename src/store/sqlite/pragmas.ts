@@ -11,7 +11,10 @@ export interface ConnectionOptions {
    * appending worker needs little, the import workers take more).
    */
   cacheKiB?: number;
-  /** How far the WAL grows before a commit copies it back (SQLite's 1000 by default); a bulk writer does that less often. */
+  /**
+   * How far the WAL grows before a commit copies it back (SQLite's 1000 by default); 0: never, for a
+   * connection whose log another connection checkpoints.
+   */
   walAutocheckpointPages?: number;
 }
 
@@ -29,6 +32,6 @@ export function connectionPragmas(options: ConnectionOptions = {}): string[] {
     `cache_size = -${Math.max(256, Math.floor(options.cacheKiB ?? 16384))}`,
     'temp_store = MEMORY',
   ];
-  if (options.walAutocheckpointPages !== undefined) pragmas.push(`wal_autocheckpoint = ${Math.max(1, Math.floor(options.walAutocheckpointPages))}`);
+  if (options.walAutocheckpointPages !== undefined) pragmas.push(`wal_autocheckpoint = ${Math.max(0, Math.floor(options.walAutocheckpointPages))}`);
   return pragmas;
 }
