@@ -11,8 +11,10 @@ import type { FromWorker, ToWorker } from './parallel.js';
 
 const { dbFile } = workerData as { dbFile: string };
 // It never copies the WAL back into the database itself: the pool's checkpointer does, beside the writes
-// (see checkpoint-worker.js). Its memory is not the server's: the page cache it writes through may be larger.
-const store = new SqliteStore(dbFile, { walAutocheckpointPages: 0, cacheKiB: 32768 });
+// (see checkpoint-worker.js). Its memory is not the server's: the page cache it writes through may be
+// larger, and it reads the file through a memory map, since every commit of the other worker empties
+// that cache (a 1,000-patient import about 6 % faster, 3 runs in turn with and without).
+const store = new SqliteStore(dbFile, { walAutocheckpointPages: 0, cacheKiB: 32768, mmapBytes: 2 ** 31 });
 const registry = defaultRegistry();
 const turns = new Map<number, () => void>();
 const send = (m: FromWorker) => parentPort!.postMessage(m);

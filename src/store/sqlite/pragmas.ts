@@ -16,6 +16,14 @@ export interface ConnectionOptions {
    * connection whose log another connection checkpoints.
    */
   walAutocheckpointPages?: number;
+  /**
+   * How much of the file to read through a memory map (SQLite caps it at 2 GiB; none by default). A
+   * connection whose page cache another connection's commits keep emptying (each import worker, as the
+   * other one writes) then finds the pages in the map instead of reading each with a system call. An I/O
+   * error while reading the map ends the process rather than failing a statement, so only the importer,
+   * which can be run again, uses it.
+   */
+  mmapBytes?: number;
 }
 
 /** The PRAGMA statements (without `PRAGMA`) a new connection runs, in order. */
@@ -32,6 +40,7 @@ export function connectionPragmas(options: ConnectionOptions = {}): string[] {
     `cache_size = -${Math.max(256, Math.floor(options.cacheKiB ?? 16384))}`,
     'temp_store = MEMORY',
   ];
+  if (options.mmapBytes !== undefined) pragmas.push(`mmap_size = ${Math.max(0, Math.floor(options.mmapBytes))}`);
   if (options.walAutocheckpointPages !== undefined) pragmas.push(`wal_autocheckpoint = ${Math.max(0, Math.floor(options.walAutocheckpointPages))}`);
   return pragmas;
 }
