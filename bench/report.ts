@@ -257,7 +257,7 @@ function section(r: RunResult): string {
       .map(([t, n]) => `${t} ${fmt(n)}`)
       .join(', ')}, …); SQLite file ${mb(r.population.dbBytes)}`,
     r.import
-      ? `- Import (\`importFiles\` as \`patient-access import\` runs it, into a fresh SQLite file; one process, whose two import worker threads prepare one chunk while the other is written): ${fmt(r.import.resources)} resources in ${r.import.seconds.toFixed(1)} s = **${fmt(r.import.perSecond)} resources/s**${r.import.otherCpuCores !== undefined ? ` (other processes used ${r.import.otherCpuCores.toFixed(2)} cores meanwhile)` : ''}${r.import.measuredAt ? `; measured by the run of ${r.import.measuredAt}, which imported the file this run reused (\`--reuse-db\`)` : ''}`
+      ? `- Import (\`importFiles\` as \`patient-access import\` runs it, into a fresh SQLite file; one process, whose two import worker threads prepare one chunk while the other is written, and a third copies written chunks from the write-ahead log into the database): ${fmt(r.import.resources)} resources in ${r.import.seconds.toFixed(1)} s = **${fmt(r.import.perSecond)} resources/s**${r.import.otherCpuCores !== undefined ? ` (other processes used ${r.import.otherCpuCores.toFixed(2)} cores meanwhile)` : ''}${r.import.measuredAt ? `; measured by the run of ${r.import.measuredAt}, which imported the file this run reused (\`--reuse-db\`)` : ''}`
       : '- Import: not measured in this run',
     `- Server RSS: ${r.idleRssMiB.toFixed(1)} MiB idle after recording, **${r.maxRssMiB.toFixed(1)} MiB** max under load (VmRSS sampled every 200 ms${r.auth ? `; the real, Bearer server: ${r.auth.maxRssMiB.toFixed(1)} MiB max` : ''})`,
     '',

@@ -59,6 +59,9 @@ export class SqliteStore implements Store {
   readonly #db: Database.Database;
   readonly #cache = new Map<string, Statement>();
   readonly #rawCache = new Map<string, Statement>();
+  /** The index and compartment rows of the write batch in progress, inserted in blocks (see RowBlock). */
+  readonly #derivedRows = new DerivedRows();
+  readonly #statement = (text: string) => this.#stmt(text);
   #journal: SqliteAuditJournal | undefined;
 
   /**
@@ -221,10 +224,6 @@ export class SqliteStore implements Store {
     );
   }
 
-  /** The index and compartment rows of the write batch in progress, inserted in blocks (see RowBlock). */
-  readonly #derivedRows = new DerivedRows();
-  readonly #statement = (text: string) => this.#stmt(text);
-
   #writeOne(w: PreparedWrite): WriteResult {
     const now = nextTimestamp();
     const rows = this.#derivedRows;
@@ -297,10 +296,10 @@ export class SqliteStore implements Store {
     // One query per batch of targets rather than one per target.
     for (let i = 0; i < w.compartmentsOf.length; i += 50) {
       const refs = w.compartmentsOf.slice(i, i + 50);
-      const rows = this.#stmt(
+      const found = this.#stmt(
         `SELECT DISTINCT c.patient_id FROM resources r JOIN compartment c ON c.seq = r.seq WHERE ${refs.map(() => '(r.type = ? AND r.id = ?)').join(' OR ')}`,
       ).all(...refs.flatMap((r) => [r.type, r.id])) as { patient_id: string }[];
-      for (const r of rows) patients.add(r.patient_id);
+      for (const r of found) patients.add(r.patient_id);
     }
     for (const p of patients) {
       rows.compartments.values.push(p, w.type, seq);
