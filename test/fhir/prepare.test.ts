@@ -153,6 +153,22 @@ describe('prepareWrite', () => {
     assert.ok(checked > 20, `only ${checked} compartment parameters checked`);
   });
 
+  test('every parameter a served type offers compiles when first used, and selects nothing from an empty resource', () => {
+    // Expressions are compiled lazily, so one that does not compile would otherwise surface only in use.
+    let checked = 0;
+    for (const type of registry.types()) {
+      const offered = [...registry.capability(type)!.searchParams.map((p) => p.name), ...registry.indexed(type).map((p) => p.code)];
+      for (const code of new Set(offered)) {
+        const p = registry.get(type, code);
+        if (!p) continue; // _id, _lastUpdated and the like are not expressions
+        assert.doesNotThrow(() => p.referenceTypes, `${type}.${code}`);
+        assert.deepEqual(p.extract({ resourceType: type, id: 'x' }).filter((v) => v !== 'x'), [], `${type}.${code}`);
+        checked++;
+      }
+    }
+    assert.ok(checked > 100, `only ${checked} parameters checked`);
+  });
+
   describe('from the source text (an NDJSON line)', () => {
     const line = `{"resourceType":"Observation","id":"o3","meta":{"profile":["x"]},"status":"final","valueQuantity":{"value":1.50,"unit":"mg"}}`;
 

@@ -8,7 +8,7 @@
 import { readR4Definitions } from '../definitions.js';
 import { US_CORE_SEARCH_PARAMETERS, type SearchParamType } from './us-core-search-parameters.js';
 import { US_CORE_SERVER_CAPABILITIES, type ResourceCapability } from './us-core-capabilities.js';
-import { compileExpression, expressionFor, type Extractor } from './paths.js';
+import { compileExpression, expressionFor, type CompiledExpression, type Extractor } from './paths.js';
 
 export interface SearchParameter {
   url: string;
@@ -104,7 +104,11 @@ export class SearchParameterRegistry {
           if (!served.has(type)) continue;
           const expression = expressionFor(def.expression, type) ?? (base === type ? def.expression : undefined);
           if (!expression) continue;
-          const compiled = compileExpression(expression, type);
+          // Compiled on first use: a process uses the few it indexes, and compiling every definition of
+          // every served type (80 ms, most of it in the FHIRPath library) was paid at the start of each
+          // process and import worker.
+          let compiled: CompiledExpression | undefined;
+          const compile = () => (compiled ??= compileExpression(expression, type));
           const param: SearchParameter = {
             url: def.url,
             code: def.code,
@@ -113,8 +117,10 @@ export class SearchParameterRegistry {
             expression,
             targets: def.target ?? [],
             description: def.description ?? '',
-            extract: compiled.extract,
-            referenceTypes: compiled.referenceTypes,
+            extract: (resource) => compile().extract(resource),
+            get referenceTypes() {
+              return compile().referenceTypes;
+            },
           };
           let byCode = this.#params.get(type);
           if (!byCode) this.#params.set(type, (byCode = new Map()));
