@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { generatePopulation } from '../../src/demo/generator/index.js';
 import { defaultRegistry } from '../../src/fhir/search/registry.js';
 import { importFiles, type FileReport, type ImportProgress } from '../../src/importer/index.js';
-import { ImportWorkers } from '../../src/importer/parallel.js';
+import { ImportWorkers, received, transferred } from '../../src/importer/parallel.js';
 import { SqliteStore } from '../../src/store/sqlite/index.js';
 
 const registry = defaultRegistry();
@@ -82,6 +82,14 @@ describe('import workers (SQLite file)', () => {
     } finally {
       await one.close();
       await two.close();
+    }
+  });
+
+  test('a chunk crosses to a worker as one text and arrives with the same lines', () => {
+    for (const lines of [['{"a":"é"}', '', '{"b":"\\n"}', ' '], [''], []]) {
+      const chunk = { lines, lineNumbers: lines.map((_, i) => i + 1), deferProvenance: true };
+      assert.equal(typeof transferred(chunk).text, 'string');
+      assert.deepEqual(received(transferred(chunk)), chunk);
     }
   });
 
