@@ -20,6 +20,10 @@ export type FromWorker =
   | { op: 'done'; id: number; outcome: ChunkOutcome }
   | { op: 'failed'; id: number; error: string };
 
+/** Messages between the pool and its checkpointer (checkpoint-worker.js). */
+type ToCheckpointer = 'checkpoint' | 'stop';
+type FromCheckpointer = { ok: true } | { error: string };
+
 /**
  * A chunk as it crosses to a worker: its lines as one text. 2,000 strings arrive as 2,000 new strings in
  * the worker's young generation, which the chunk's prepared writes keep alive (they point into them) and
@@ -92,7 +96,7 @@ export class ImportWorkers {
       workerData: { dbFile, pragmas: connectionPragmas({ cacheKiB: 1024 }) },
       resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 64 },
     });
-    this.#checkpointer.on('message', (m: { ok: true } | { error: string }) => this.#checkpointed(m));
+    this.#checkpointer.on('message', (m: FromCheckpointer) => this.#checkpointed(m));
     this.#checkpointer.on('error', (err: unknown) => this.#fail(workerStopped(err)));
     this.#exited = [...this.#workers, this.#checkpointer].map((w) => new Promise((resolve) => w.once('exit', resolve)));
     this.#idle = [...this.#workers];
@@ -124,8 +128,8 @@ export class ImportWorkers {
       for (const w of this.#workers) w.postMessage({ op: 'stop' } satisfies ToWorker);
       // The last chunks too are in the database when the import ends. Messages are taken in order: a
       // checkpoint still running ends first.
-      if (!this.#failure) this.#checkpointer.postMessage('checkpoint');
-      this.#checkpointer.postMessage('stop');
+      if (!this.#failure) this.#checkpointer.postMessage('checkpoint' satisfies ToCheckpointer);
+      this.#checkpointer.postMessage('stop' satisfies ToCheckpointer);
       const grace = setTimeout(() => {
         for (const w of [...this.#workers, this.#checkpointer]) void w.terminate();
       }, STOP_GRACE_MS);
@@ -166,10 +170,10 @@ export class ImportWorkers {
     }
     this.#checkpointing = true;
     this.#checkpointOwed = false;
-    this.#checkpointer.postMessage('checkpoint');
+    this.#checkpointer.postMessage('checkpoint' satisfies ToCheckpointer);
   }
 
-  #checkpointed(m: { ok: true } | { error: string }): void {
+  #checkpointed(m: FromCheckpointer): void {
     this.#checkpointing = false;
     // The chunks are committed: a failed copy into the database loses none of them, but the log would grow
     // without end, and the same failure (a full disk, say) will meet the next write anyway.

@@ -284,10 +284,8 @@ export class SqliteAuditJournal implements AuditJournal {
       return;
     }
     if (!this.#pendingSegment()) return;
-    if (this.#timer) {
-      if (delayMs > 0) return;
-      clearTimeout(this.#timer);
-    }
+    // A move already timed stands, unless this one is wanted now.
+    if (this.#timer && delayMs > 0) return;
     // Someone awaiting settle() keeps the process alive; background moves do not.
     this.#postAfter(delayMs, this.#waiters.length > 0);
   }

@@ -10,7 +10,7 @@ import { SqliteAuditJournal } from './audit-journal.js';
 import { serializeVersion, storedResourceOf, toStoredResource, nextTimestamp, type ResourceRow, type ReadRowValues } from '../content.js';
 import { DERIVED_TABLES, MIGRATIONS, RESOURCE_TABLES } from '../migrations.js';
 import { connectionPragmas, type ConnectionOptions } from './pragmas.js';
-import { RowBlock } from './row-blocks.js';
+import { RowBlock, type StatementSource } from './row-blocks.js';
 import {
   renderCount,
   renderIncludeTargets,
@@ -37,20 +37,30 @@ type Statement = Database.Statement<unknown[], unknown>;
 
 /** A write batch's rows for each derived table (`DERIVED_TABLES`), inserted in blocks. */
 class DerivedRows {
-  readonly tokens = new RowBlock('INSERT OR IGNORE INTO idx_token (seq, param, system, code, text) VALUES', 5);
-  readonly strings = new RowBlock('INSERT OR IGNORE INTO idx_string (seq, param, norm, exact) VALUES', 4);
-  readonly dates = new RowBlock('INSERT OR IGNORE INTO idx_date (seq, param, lo, hi) VALUES', 4);
-  readonly references = new RowBlock('INSERT OR IGNORE INTO idx_reference (seq, param, target_type, target_id) VALUES', 4);
-  readonly numbers = new RowBlock('INSERT OR IGNORE INTO idx_number (seq, param, value, system, code) VALUES', 5);
-  readonly compartments = new RowBlock('INSERT OR IGNORE INTO compartment (patient_id, type, seq) VALUES', 3);
-  readonly #all = [this.tokens, this.strings, this.dates, this.references, this.numbers, this.compartments];
+  readonly tokens: RowBlock;
+  readonly strings: RowBlock;
+  readonly dates: RowBlock;
+  readonly references: RowBlock;
+  readonly numbers: RowBlock;
+  readonly compartments: RowBlock;
+  readonly #all: RowBlock[];
 
-  flush(statement: (text: string) => Statement): void {
-    for (const block of this.#all) block.flush(statement);
+  constructor(statement: StatementSource) {
+    this.tokens = new RowBlock('INSERT OR IGNORE INTO idx_token (seq, param, system, code, text) VALUES', 5, statement);
+    this.strings = new RowBlock('INSERT OR IGNORE INTO idx_string (seq, param, norm, exact) VALUES', 4, statement);
+    this.dates = new RowBlock('INSERT OR IGNORE INTO idx_date (seq, param, lo, hi) VALUES', 4, statement);
+    this.references = new RowBlock('INSERT OR IGNORE INTO idx_reference (seq, param, target_type, target_id) VALUES', 4, statement);
+    this.numbers = new RowBlock('INSERT OR IGNORE INTO idx_number (seq, param, value, system, code) VALUES', 5, statement);
+    this.compartments = new RowBlock('INSERT OR IGNORE INTO compartment (patient_id, type, seq) VALUES', 3, statement);
+    this.#all = [this.tokens, this.strings, this.dates, this.references, this.numbers, this.compartments];
+  }
+
+  flush(): void {
+    for (const block of this.#all) block.flush();
   }
 
   clear(): void {
-    for (const block of this.#all) block.values.length = 0;
+    for (const block of this.#all) block.clear();
   }
 }
 
@@ -60,8 +70,7 @@ export class SqliteStore implements Store {
   readonly #cache = new Map<string, Statement>();
   readonly #rawCache = new Map<string, Statement>();
   /** The index and compartment rows of the write batch in progress, inserted in blocks (see RowBlock). */
-  readonly #derivedRows = new DerivedRows();
-  readonly #statement = (text: string) => this.#stmt(text);
+  readonly #derivedRows = new DerivedRows((text) => this.#stmt(text));
   #journal: SqliteAuditJournal | undefined;
 
   /**
@@ -218,7 +227,7 @@ export class SqliteStore implements Store {
         // A batch that failed midway left its rows behind (its transaction was rolled back).
         this.#derivedRows.clear();
         const results = writes.map((w) => this.#writeOne(w));
-        this.#derivedRows.flush(this.#statement);
+        this.#derivedRows.flush();
         return results;
       }),
     );
@@ -263,36 +272,35 @@ export class SqliteStore implements Store {
         seq,
       );
       // The same resource earlier in this batch left rows not yet inserted; they go before the delete.
-      rows.flush(this.#statement);
+      rows.flush();
       for (const table of DERIVED_TABLES) {
         this.#stmt(`DELETE FROM ${table} WHERE seq = ?`).run(seq);
       }
     }
     const ix = w.indexes;
-    const st = this.#statement;
     for (const t of ix.tokens) {
       rows.tokens.values.push(seq, t.param, t.system ?? '', t.code ?? '', t.text);
-      rows.tokens.added(st);
+      rows.tokens.added();
     }
     for (const t of ix.strings) {
       rows.strings.values.push(seq, t.param, t.norm, t.exact);
-      rows.strings.added(st);
+      rows.strings.added();
     }
     for (const t of ix.dates) {
       rows.dates.values.push(seq, t.param, t.lo, t.hi);
-      rows.dates.added(st);
+      rows.dates.added();
     }
     for (const t of ix.references) {
       rows.references.values.push(seq, t.param, t.targetType, t.targetId);
-      rows.references.added(st);
+      rows.references.added();
     }
     for (const t of ix.numbers) {
       rows.numbers.values.push(seq, t.param, t.value, t.system ?? '', t.code ?? '');
-      rows.numbers.added(st);
+      rows.numbers.added();
     }
     const patients = new Set(w.compartments);
     // Joined compartments (Provenance): its targets may be earlier in this batch, their rows not yet inserted.
-    if (w.compartmentsOf.length) rows.compartments.flush(st);
+    if (w.compartmentsOf.length) rows.compartments.flush();
     // One query per batch of targets rather than one per target.
     for (let i = 0; i < w.compartmentsOf.length; i += 50) {
       const refs = w.compartmentsOf.slice(i, i + 50);
@@ -303,7 +311,7 @@ export class SqliteStore implements Store {
     }
     for (const p of patients) {
       rows.compartments.values.push(p, w.type, seq);
-      rows.compartments.added(st);
+      rows.compartments.added();
     }
     return {
       type: w.type,

@@ -11,29 +11,39 @@ type Statement = Database.Statement<unknown[], unknown>;
 
 const BLOCK_ROWS = 32;
 
+/** Prepares (or finds prepared) the statement of a text. */
+export type StatementSource = (text: string) => Statement;
+
 export class RowBlock {
   /** The values of the rows not yet inserted, row after row. */
   readonly values: unknown[] = [];
   readonly #head: string;
   readonly #width: number;
+  readonly #statement: StatementSource;
   readonly #texts: string[] = [];
 
   /** `head` is the statement up to `VALUES`, for rows of `width` values. */
-  constructor(head: string, width: number) {
+  constructor(head: string, width: number, statement: StatementSource) {
     this.#head = head;
     this.#width = width;
+    this.#statement = statement;
   }
 
   /** Called after one row's values were pushed onto `values`: inserts a full block. */
-  added(statement: (text: string) => Statement): void {
-    if (this.values.length >= this.#width * BLOCK_ROWS) this.flush(statement);
+  added(): void {
+    if (this.values.length >= this.#width * BLOCK_ROWS) this.flush();
   }
 
   /** Inserts every row not yet inserted. */
-  flush(statement: (text: string) => Statement): void {
+  flush(): void {
     const rows = this.values.length / this.#width;
     if (!rows) return;
-    statement(this.#text(rows)).run(this.values);
+    this.#statement(this.#text(rows)).run(this.values);
+    this.values.length = 0;
+  }
+
+  /** Drops the rows not yet inserted (their transaction was rolled back). */
+  clear(): void {
     this.values.length = 0;
   }
 
