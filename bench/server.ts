@@ -23,7 +23,7 @@ import { parseArgs } from 'node:util';
 import { loadSettings } from '../src/config/index.js';
 import { AccountError } from '../src/admin/accounts.js';
 import { DEMO_CLIENTS, seedDemoAuth } from '../src/demo/auth-seed.js';
-import { patientAccess } from '../src/fhir/access.js';
+import { patientAccess, type AccessContext } from '../src/fhir/access.js';
 import { fhirError } from '../src/fhir/errors.js';
 import { buildServerWithAuth } from '../src/server.js';
 import { AuthStore } from '../src/store/auth.js';
@@ -89,6 +89,7 @@ if (flags.auth) {
   if (client?.type !== 'confidential' || client.status !== 'active') throw new Error('seedDemoAuth did not write the confidential demo client');
   ({ app, audit } = await buildServerWithAuth({ settings, store, logger: false, auditFhir }));
 } else {
+  const benchContexts = new Map<string, AccessContext>();
   ({ app, audit } = await buildServerWithAuth({
     settings,
     store,
@@ -101,7 +102,10 @@ if (flags.auth) {
       }
       // What the bearer resolver hands the audit hook, so the audited rows are the size real ones are.
       stashAuditClaims(request, { client_id: 'bench-header', jti: 'x-bench-patient', patient: id, sub: `Patient/${id}` });
-      return patientAccess([id]);
+      // One context per patient, as the bearer resolver keeps one per token.
+      let ctx = benchContexts.get(id);
+      if (!ctx) benchContexts.set(id, (ctx = patientAccess([id])));
+      return ctx;
     },
   }));
 }

@@ -69,6 +69,29 @@ export function mayAccessType(ctx: AccessContext, type: string): boolean {
  * the granted filters. Unknown kinds of data are invisible to patient-limited contexts.
  */
 export function visibility(ctx: AccessContext, registry: SearchParameterRegistry, type: string): Condition {
+  // A context lives as long as its token (the bearer resolver keeps it), so its conditions are made once
+  // per type; the same objects also let the store render their SQL once (`renderRead`).
+  let byContext = VISIBILITY.get(registry);
+  if (!byContext) VISIBILITY.set(registry, (byContext = new WeakMap()));
+  let byType = byContext.get(ctx);
+  if (!byType) byContext.set(ctx, (byType = new Map()));
+  let condition = byType.get(type);
+  if (!condition) byType.set(type, (condition = deepFreeze(visibilityOf(ctx, registry, type))));
+  return condition;
+}
+
+const VISIBILITY = new WeakMap<SearchParameterRegistry, WeakMap<AccessContext, Map<string, Condition>>>();
+
+/** Shared conditions must not change under their other users. */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+function visibilityOf(ctx: AccessContext, registry: SearchParameterRegistry, type: string): Condition {
   const all: Condition[] = [];
   const grant = grantFor(ctx, type);
   if (!grant) return { kind: 'false' };

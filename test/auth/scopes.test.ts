@@ -327,6 +327,25 @@ describe('grantsFromScopes', () => {
     });
     assert.deepEqual(visibility(ctx, registry, 'Condition'), { kind: 'false' });
   });
+
+  test("a context's visibility conditions are made once per type, frozen, and never shared with another context", () => {
+    const mine = patientAccess(['p1'], grants(LAB));
+    const obs = visibility(mine, registry, 'Observation');
+    assert.equal(visibility(mine, registry, 'Observation'), obs);
+    assert.notEqual(visibility(mine, registry, 'Patient'), obs);
+    // Frozen all the way down: no user of a shared condition can widen it for the others.
+    assert.ok(Object.isFrozen(obs));
+    const compartment = (obs as Extract<Condition, { kind: 'and' }>).all[1] as Extract<Condition, { kind: 'compartment' }>;
+    assert.throws(() => compartment.patients.push('p2'), TypeError);
+    assert.deepEqual(compartment.patients, ['p1']);
+    // Another context with the same grants gets its own condition, with its own patient.
+    const theirs = visibility(patientAccess(['p2'], grants(LAB)), registry, 'Observation');
+    assert.notEqual(theirs, obs);
+    assert.deepEqual((theirs as Extract<Condition, { kind: 'and' }>).all[1], { kind: 'compartment', patients: ['p2'] });
+    // A registry where Observation is not patient data decides for itself.
+    const other = Object.create(registry, { isPatientData: { value: () => false } });
+    assert.deepEqual(visibility(mine, other, 'Observation'), { kind: 'and', all: [{ kind: 'or', any: [labWhere] }, { kind: 'false' }] });
+  });
 });
 
 describe('isSubset', () => {

@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { renderRevInclude, renderSearch } from '../../src/store/sql/render.js';
+import { renderRead, renderRevInclude, renderSearch } from '../../src/store/sql/render.js';
 import { toPostgres } from '../../src/store/postgres/index.js';
 import type { ResourceQuery } from '../../src/store/types.js';
 
@@ -88,4 +88,29 @@ test('reverse includes bind type and parameter before the targets', () => {
 
 test('PostgreSQL placeholders are numbered in order', () => {
   assert.equal(toPostgres('a = ? AND b IN (?, ?)'), 'a = $1 AND b IN ($2, $3)');
+});
+
+test('a point read renders a frozen visibility condition once, and binds each read its own type and id', () => {
+  const visible = Object.freeze({ kind: 'compartment' as const, patients: Object.freeze(['p1']) as string[] });
+  const first = renderRead('Patient', 'p1', visible);
+  const second = renderRead('Observation', 'o9', visible);
+  assert.equal(first.text, second.text);
+  // The same string, not an equal one: the statement caches find it by its kept hash.
+  assert.ok(Object.is(first.text, second.text));
+  assert.deepEqual(first.params, ['Patient', 'p1', 'p1']);
+  assert.deepEqual(second.params, ['Observation', 'o9', 'p1']);
+  assert.equal(placeholders(first.text), first.params.length);
+  // A bound-values array is the caller's own: changing it does not reach the next read.
+  first.params.push('x');
+  assert.deepEqual(renderRead('Patient', 'p2', visible).params, ['Patient', 'p2', 'p1']);
+});
+
+test('a point read renders a condition that is not frozen afresh every time, so a change to it takes effect', () => {
+  const visible = { kind: 'compartment' as const, patients: ['p1'] };
+  assert.deepEqual(renderRead('Patient', 'p1', visible).params, ['Patient', 'p1', 'p1']);
+  visible.patients = ['p2', 'p3'];
+  const after = renderRead('Patient', 'p1', visible);
+  assert.deepEqual(after.params, ['Patient', 'p1', 'p2', 'p3']);
+  assert.equal(placeholders(after.text), 4);
+  assert.deepEqual(renderRead('Patient', 'p1', undefined), { text: 'SELECT r.seq, r.version_id, r.last_updated, r.content FROM resources r WHERE r.type = ? AND r.id = ?', params: ['Patient', 'p1'] });
 });

@@ -230,12 +230,26 @@ export function renderCount(type: string, where: Condition): Sql {
 
 /** SELECT of one resource by type and id, restricted by `visible`. */
 export function renderRead(type: string, id: string, visible: Condition | undefined): Sql {
-  const b = new Builder();
-  const text = `SELECT ${READ_COLUMNS} FROM resources r WHERE r.type = ${b.bind(type)} AND r.id = ${b.bind(id)}${
-    visible ? ` AND ${renderCondition(b, visible)}` : ''
-  }`;
-  return { text, params: b.params };
+  if (!visible) return { text: READ_UNRESTRICTED, params: [type, id] };
+  let rendered = READS.get(visible);
+  if (!rendered) {
+    const b = new Builder();
+    rendered = { text: `${READ_UNRESTRICTED} AND ${renderCondition(b, visible)}`, params: b.params };
+    if (Object.isFrozen(visible)) READS.set(visible, rendered);
+  }
+  return { text: rendered.text, params: [type, id, ...rendered.params] };
 }
+
+const READ_UNRESTRICTED = `SELECT ${READ_COLUMNS} FROM resources r WHERE r.type = ? AND r.id = ?`;
+/**
+ * A point read's SQL by its visibility condition. An access context hands out the same condition objects
+ * for all of its requests (`visibility`), so each is rendered once; and the statement caches, keyed by
+ * the text, then find the same string, whose hash V8 keeps, instead of hashing a new one of ~230
+ * characters on every read (a tenth of the point read's own time). Only frozen conditions are kept
+ * (`visibility` freezes its own, deeply): one changed after rendering would otherwise be read with the
+ * SQL, and the patients, of what it was.
+ */
+const READS = new WeakMap<Condition, Sql>();
 
 /** Ids grouped by resource type, in first-seen order. */
 export function groupByType(refs: { type: string; id: string }[]): Map<string, string[]> {
