@@ -13,6 +13,7 @@
  *        --cpu-prof-import (write a V8 CPU profile of the import to bench/.work/prof/)
  *        --cpu-prof-server (profile the real server under load; the figures are then not saved, as profiling slows it)
  * Summarize a profile with: node --import tsx bench/profile-summary.ts bench/.work/prof/<file>.cpuprofile
+ * Compare a change with another checkout, in turns on this run's files: node --import tsx bench/ab.ts <checkout>
  */
 import autocannon, { type Request as CannonRequest } from 'autocannon';
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
