@@ -17,11 +17,11 @@
  * --match picks the recorded URLs to request (default: the point read, `/Patient/{id}`).
  */
 import autocannon, { type Request as CannonRequest } from 'autocannon';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import { killAllChildren, startChild, type Child } from './child.js';
 import type { RecordedResponse } from './raw-server.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -64,20 +64,12 @@ const requests: CannonRequest[] = Object.keys(recorded)
   });
 if (!requests.length) stop(`no recorded URL matches ${match}`);
 
-const children: ChildProcess[] = [];
-process.on('exit', () => children.forEach((c) => c.kill()));
-function start(cwd: string, script: string, args: string[]): Promise<number> {
-  const child = spawn(process.execPath, ['--import', 'tsx', `bench/${script}`, ...args], { cwd, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  children.push(child);
-  return new Promise((ok, fail) => {
-    child.once('message', (m) => ok((m as { port: number }).port));
-    child.once('exit', (code) => fail(new Error(`${cwd}/bench/${script} exited (${code}) before listening`)));
-  });
-}
+process.on('exit', killAllChildren);
+const port = async (child: Child<{ port: number }>) => (await child.ready).port;
 const servers = [
-  { name: 'other', port: await start(other, 'server.ts', [dbFile]) },
-  { name: 'this', port: await start(ROOT, 'server.ts', [dbFile]) },
-  { name: 'raw', port: await start(ROOT, 'raw-server.ts', [recordFile]) },
+  { name: 'other', port: await port(startChild('server.ts', [dbFile], [], other)) },
+  { name: 'this', port: await port(startChild('server.ts', [dbFile])) },
+  { name: 'raw', port: await port(startChild('raw-server.ts', [recordFile])) },
 ];
 
 async function load(port: number, duration: number) {

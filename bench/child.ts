@@ -30,10 +30,13 @@ interface CallAnswer {
 }
 const isAnswer = (m: unknown): m is CallAnswer => typeof m === 'object' && m !== null && typeof (m as CallAnswer).callId === 'number';
 
-/** Starts `node [nodeArgs] --import tsx bench/<script> [args]` with an IPC channel. */
-export function startChild<M>(script: string, args: string[], nodeArgs: string[] = []): Child<M> {
+/**
+ * Starts `node [nodeArgs] --import tsx bench/<script> [args]` with an IPC channel, in this checkout or, with
+ * `checkout`, in another one (bench/ab.ts runs another checkout's server).
+ */
+export function startChild<M>(script: string, args: string[], nodeArgs: string[] = [], checkout = ROOT): Child<M> {
   const proc = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', `bench/${script}`, ...args], {
-    cwd: ROOT,
+    cwd: checkout,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   live.add(proc);

@@ -245,9 +245,9 @@ const READ_UNRESTRICTED = `SELECT ${READ_COLUMNS} FROM resources r WHERE r.type 
  * A point read's SQL by its visibility condition. An access context hands out the same condition objects
  * for all of its requests (`visibility`), so each is rendered once; and the statement caches, keyed by
  * the text, then find the same string, whose hash V8 keeps, instead of hashing a new one of ~230
- * characters on every read (1.4 µs of the 7 a read spent in the store, measured in the server under load). Only frozen conditions are kept
- * (`visibility` freezes its own, deeply): one changed after rendering would otherwise be read with the
- * SQL, and the patients, of what it was.
+ * characters on every read (1.4 µs of the 7 a read spent in the store, measured in the server under
+ * load). Only frozen conditions are kept (`visibility` freezes its own, deeply): one changed after
+ * rendering would otherwise be read with the SQL, and the patients, of what it was.
  */
 const READS = new WeakMap<Condition, Sql>();
 
