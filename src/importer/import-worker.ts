@@ -7,7 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { defaultRegistry } from '../fhir/search/registry.js';
 import { SqliteStore } from '../store/sqlite/index.js';
 import { importChunk } from './ndjson.js';
-import { received, type FromWorker, type ToWorker } from './parallel.js';
+import type { FromWorker, ToWorker } from './parallel.js';
 
 const { dbFile } = workerData as { dbFile: string };
 // It never copies the WAL back into the database itself: the pool's checkpointer does, beside the writes
@@ -37,7 +37,7 @@ parentPort!.on('message', (m: ToWorker) => {
       turns.set(m.id, resolve);
       send({ op: 'ready', id: m.id });
     });
-  importChunk(store, registry, received(m.chunk), turn).then(
+  importChunk(store, registry, m.chunk, turn).then(
     (outcome) => send({ op: 'done', id: m.id, outcome }),
     (err: unknown) => send({ op: 'failed', id: m.id, error: err instanceof Error ? err.message : String(err) }),
   );

@@ -9,13 +9,12 @@ import { createReadStream, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import { basename } from 'node:path';
-import type { Readable } from 'node:stream';
-import { StringDecoder } from 'node:string_decoder';
 import type { Store, WriteOutcome } from '../store/types.js';
 import { prepareWrite } from '../fhir/prepare.js';
 import { defaultRegistry, type SearchParameterRegistry } from '../fhir/search/registry.js';
 import { validateStructure } from '../fhir/validate.js';
 import { isError, resolveBundleEntries, type EntryIssue } from './bundle.js';
+import { decodeLine, lineBatches, LinePack, packTexts, startsWithAscii } from './lines.js';
 import { importChunk, type ChunkOutcome, type LineChunk } from './ndjson.js';
 import { ImportWorkers } from './parallel.js';
 
@@ -147,44 +146,8 @@ async function readAll(file: string, gz: boolean): Promise<string> {
 }
 
 const CHUNK_LINES = 2000;
-
-/**
- * The lines of a text stream, a read's worth at a time. `readline` hands them over one by one, each
- * through a promise, which cost the importing thread several µs a line; here a line costs a split.
- * Lines end at `\n`, and a `\r` before it is dropped, so CRLF files read the same. A line longer than a
- * read is kept in pieces until it ends, so a very long one (an attachment's data) costs one copy.
- */
-async function* lineBatches(input: Readable): AsyncGenerator<string[]> {
-  // Decoded here rather than with setEncoding, so the stream's own 'data' events still count bytes.
-  const decoder = new StringDecoder('utf8');
-  let pieces: string[] = [];
-  const linesIn = (text: string): string[] => {
-    if (!text.includes('\n')) {
-      if (text) pieces.push(text);
-      return [];
-    }
-    const lines = text.split('\n');
-    if (pieces.length) {
-      pieces.push(lines[0]);
-      lines[0] = pieces.join('');
-      pieces = [];
-    }
-    const tail = lines.pop()!;
-    if (tail) pieces.push(tail);
-    return lines;
-  };
-  const withoutCr = (lines: string[]) => {
-    for (let i = 0; i < lines.length; i++) if (lines[i].endsWith('\r')) lines[i] = lines[i].slice(0, -1);
-    return lines;
-  };
-  for await (const chunk of input as AsyncIterable<Buffer>) {
-    const lines = linesIn(decoder.write(chunk));
-    if (lines.length) yield withoutCr(lines);
-  }
-  const last = linesIn(decoder.end());
-  if (pieces.length) last.push(pieces.join(''));
-  if (last.length) yield withoutCr(last);
-}
+/** Bytes per read of an NDJSON file (and per piece of a gzip one's output): fewer calls than the 64 KiB default. */
+const READ_BYTES = 2 ** 20;
 
 const PROVENANCE_LINE = '{"resourceType":"Provenance"';
 
@@ -225,10 +188,10 @@ class NdjsonRun {
   /** Reads `file` and hands all its chunks on; the report fills in as they are written (see `finish`). */
   async add(file: string, size: number, gz: boolean): Promise<FileReport> {
     const report = emptyReport(file, 'ndjson');
-    const raw = createReadStream(file);
+    const raw = createReadStream(file, { highWaterMark: READ_BYTES });
     let bytesDone = 0;
     raw.on('data', (chunk) => (bytesDone += chunk.length));
-    const input = gz ? raw.pipe(createGunzip()) : raw;
+    const input = gz ? raw.pipe(createGunzip({ chunkSize: READ_BYTES })) : raw;
     const progress = () => this.#options.onProgress?.({ file, bytesDone, bytesTotal: size, resources: countOf(report) });
     const deferred: ChunkOutcome['deferred'] = [];
     this.#files.push({ report, progress, deferred });
@@ -237,8 +200,7 @@ class NdjsonRun {
       deferred.push(...o.deferred);
       progress();
     };
-    let buffer: string[] = [];
-    let lineNumbers: number[] = [];
+    const pack = new LinePack();
     let lineNo = 0;
     // A failed write is the store's error, not the file's.
     let writeError: unknown;
@@ -248,21 +210,18 @@ class NdjsonRun {
           lineNo++;
           // Provenance written the usual way (resourceType first) is set aside here, unread; any other
           // spelling is recognized when the chunk is parsed.
-          if (line.startsWith(PROVENANCE_LINE)) {
-            deferred.push({ lineNumber: lineNo, line });
+          if (startsWithAscii(line, PROVENANCE_LINE)) {
+            deferred.push({ lineNumber: lineNo, line: decodeLine(line) });
             continue;
           }
-          buffer.push(line);
-          lineNumbers.push(lineNo);
-          if (buffer.length >= CHUNK_LINES) {
+          pack.add(line, lineNo);
+          if (pack.length >= CHUNK_LINES) {
             try {
-              await this.#submit({ lines: buffer, lineNumbers, deferProvenance: true }, apply);
+              await this.#submit({ ...pack.take(), deferProvenance: true }, apply);
             } catch (err) {
               writeError = err;
             }
             if (writeError || this.#failure) break reading;
-            buffer = [];
-            lineNumbers = [];
           }
         }
       }
@@ -270,7 +229,7 @@ class NdjsonRun {
       throw new ImportError(`${file}: cannot be read (${(err as Error).message})`);
     }
     if (writeError) throw writeError;
-    if (buffer.length && !this.#failure) await this.#submit({ lines: buffer, lineNumbers, deferProvenance: true }, apply);
+    if (pack.length && !this.#failure) await this.#submit({ ...pack.take(), deferProvenance: true }, apply);
     bytesDone = size;
     return report;
   }
@@ -284,7 +243,7 @@ class NdjsonRun {
     for (const { report, progress, deferred } of this.#files) {
       for (let i = 0; i < deferred.length && !this.#failure; i += CHUNK_LINES) {
         const part = deferred.slice(i, i + CHUNK_LINES);
-        const chunk = { lines: part.map((d) => d.line), lineNumbers: part.map((d) => d.lineNumber), deferProvenance: false };
+        const chunk = { bytes: packTexts(part.map((d) => d.line)), lineNumbers: part.map((d) => d.lineNumber), deferProvenance: false };
         await this.#submit(chunk, (o) => {
           addOutcome(report, o);
           progress();

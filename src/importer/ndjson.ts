@@ -9,10 +9,12 @@ import type { SearchParameterRegistry } from '../fhir/search/registry.js';
 import { validateStructure } from '../fhir/validate.js';
 import type { PreparedWrite, Store, WriteOutcome } from '../store/types.js';
 import type { EntryIssue } from './bundle.js';
+import { unpackTexts } from './lines.js';
 
 /** Lines of one file and their 1-based line numbers in it. */
 export interface LineChunk {
-  lines: string[];
+  /** The lines' UTF-8 bytes, each followed by `\n` (see `LinePack`). */
+  bytes: Uint8Array;
   lineNumbers: number[];
   /**
    * Set aside Provenance lines instead of writing them: its compartment derives from the resources it
@@ -34,7 +36,7 @@ function prepareChunk(registry: SearchParameterRegistry, chunk: LineChunk): { wr
   const writes: PreparedWrite[] = [];
   const issues: EntryIssue[] = [];
   const deferred: ChunkOutcome['deferred'] = [];
-  chunk.lines.forEach((line, i) => {
+  unpackTexts(chunk.bytes).forEach((line, i) => {
     const index = chunk.lineNumbers[i];
     if (!line.trim()) return;
     let resource: unknown;

@@ -174,15 +174,16 @@ for (const kind of storeKinds()) {
     });
 
     test('NDJSON over many reads: CRLF endings, multi-byte characters across reads, no final newline', async () => {
-      // Names of 'é' (two bytes in UTF-8) make lines of odd byte lengths, so reads of the file (64 KiB
-      // each) end inside a character; 300 lines of ~1 KiB span several reads.
+      // Names of 'é' (two bytes in UTF-8) make lines of odd byte lengths, so reads of the file (1 MiB
+      // each) end inside a character; 300 lines of ~8 KiB span several reads.
       const ids = Array.from({ length: 300 }, (_, i) => `crlf-${i}`);
-      const family = (i: number) => `Lef${'é'.repeat(400 + (i % 7))}vre`;
+      const family = (i: number) => `Lef${'é'.repeat(4000 + (i % 7))}vre`;
       const lines = ids.map((id, i) => JSON.stringify(patient(id, { name: [{ family: family(i), given: ['Zoë'] }] })));
       lines.splice(250, 0, '{"resourceType":"Patient","id":"crlf-bad","gender":"nope"}');
-      // The first read ends inside an 'é' (its byte 65,536 is a UTF-8 continuation byte).
+      // The first read ends inside an 'é' (its byte 1,048,576 is a UTF-8 continuation byte).
       let text = lines.join('\r\n');
-      for (let pad = ' '; (Buffer.from(text)[65536] & 0xc0) !== 0x80; pad += ' ') text = `${pad}${lines.join('\r\n')}`;
+      for (let pad = ' '; (Buffer.from(text)[2 ** 20] & 0xc0) !== 0x80; pad += ' ') text = `${pad}${lines.join('\r\n')}`;
+      assert.ok(Buffer.byteLength(text) > 2 * 2 ** 20, 'the file spans more than two reads');
       const report = await importFile(fx.store, registry, file('Crlf.ndjson', text));
       assert.equal(report.written.created, 300);
       assert.deepEqual([...new Set(report.issues.map((i) => i.index))], [251]);
@@ -194,6 +195,18 @@ for (const kind of storeKinds()) {
       const gz = await importFile(fx.store, registry, file('Crlf2.ndjson.gz', gzipSync(text + '\r\n')));
       assert.equal(gz.written.unchanged, 300);
       assert.deepEqual([...new Set(gz.issues.map((i) => i.index))], [251]);
+    });
+
+    test('NDJSON starting with a UTF-8 byte order mark: the mark is skipped; one starting a later line is that line’s error', async () => {
+      const lines = [JSON.stringify(patient('bom-1')), JSON.stringify(patient('bom-2')), '\ufeff' + JSON.stringify(patient('bom-3'))];
+      const bytes = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(lines.join('\n'))]);
+      for (const [name, content] of [['Bom.ndjson', bytes], ['Bom.ndjson.gz', gzipSync(bytes)]] as const) {
+        const report = await importFile(fx.store, registry, file(name, content));
+        assert.equal(report.written.created + report.written.unchanged, 2, name);
+        assert.deepEqual(report.issues.map((i) => [i.index, i.message]), [[3, 'is not valid JSON']], name);
+      }
+      assert.ok(await fx.store.readResource('Patient', 'bom-1'));
+      assert.equal(await fx.store.readResource('Patient', 'bom-3'), undefined);
     });
 
     test('NDJSON with a line much longer than a read (attachment data), then more lines', async () => {

@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { generatePopulation } from '../../src/demo/generator/index.js';
 import { defaultRegistry } from '../../src/fhir/search/registry.js';
 import { importFiles, type FileReport, type ImportProgress } from '../../src/importer/index.js';
-import { ImportWorkers, received, transferred } from '../../src/importer/parallel.js';
+import { LinePack, packTexts, unpackTexts } from '../../src/importer/lines.js';
+import { ImportWorkers, movable } from '../../src/importer/parallel.js';
 import { SqliteStore } from '../../src/store/sqlite/index.js';
 
 const registry = defaultRegistry();
@@ -85,11 +86,36 @@ describe('import workers (SQLite file)', () => {
     }
   });
 
-  test('a chunk crosses to a worker as one text and arrives with the same lines', () => {
-    for (const lines of [['{"a":"é"}', '', '{"b":"\\n"}', ' '], [''], []]) {
-      const chunk = { lines, lineNumbers: lines.map((_, i) => i + 1), deferProvenance: true };
-      assert.equal(typeof transferred(chunk).text, 'string');
-      assert.deepEqual(received(transferred(chunk)), chunk);
+  test("a chunk's bytes move to its worker without a copy; a view of a shared buffer is copied instead", async () => {
+    const pack = new LinePack();
+    pack.add(new TextEncoder().encode('{"resourceType":"Patient","id":"moved","gender":"female"}'), 1);
+    const chunk = { ...pack.take(), deferProvenance: false };
+    assert.deepEqual(movable(chunk), [chunk.bytes.buffer]);
+    const pooled = Buffer.from('{"resourceType":"Patient","id":"pooled"}\n');
+    assert.ok(pooled.buffer.byteLength > pooled.length, 'a small Buffer is a view of the shared pool');
+    assert.deepEqual(movable({ bytes: pooled, lineNumbers: [1], deferProvenance: false }), []);
+
+    const store = new SqliteStore(join(dir, 'moved.db'));
+    await store.migrate();
+    const pool = new ImportWorkers(store.file!);
+    try {
+      const { done } = await pool.submit(chunk);
+      assert.equal(chunk.bytes.byteLength, 0, 'the buffer left this thread');
+      assert.deepEqual((await done).written, { created: 1, updated: 0, unchanged: 0 });
+      const { done: copied } = await pool.submit({ bytes: pooled, lineNumbers: [1], deferProvenance: false });
+      assert.equal(pooled.length, 41, 'the pooled view stayed usable here');
+      assert.deepEqual((await copied).written, { created: 1, updated: 0, unchanged: 0 });
+    } finally {
+      await pool.close();
+    }
+    assert.equal(JSON.parse((await store.readResource('Patient', 'moved'))!.json).gender, 'female');
+    assert.ok(await store.readResource('Patient', 'pooled'));
+    await store.close();
+  });
+
+  test('texts packed as a chunk unpack to the same lines', () => {
+    for (const lines of [['{"a":"é"}', '', '{"b":"\\n"}', ' ', '\ufeff{}'], ['\ufeffa BOM starting the text stays'], [''], []]) {
+      assert.deepEqual(unpackTexts(packTexts(lines)), lines);
     }
   });
 
@@ -115,10 +141,10 @@ describe('import workers (SQLite file)', () => {
     // A directory where the database file should be: each worker throws while starting.
     const pool = new ImportWorkers(dir);
     try {
-      const chunk = { lines: ['{"resourceType":"Patient","id":"p"}'], lineNumbers: [1], deferProvenance: false };
-      const { done } = await pool.submit(chunk);
+      const chunk = () => ({ bytes: packTexts(['{"resourceType":"Patient","id":"p"}']), lineNumbers: [1], deferProvenance: false });
+      const { done } = await pool.submit(chunk());
       await assert.rejects(done, (err: unknown) => err instanceof Error && /^An import worker stopped: SQLITE_CANTOPEN/.test(err.message));
-      await assert.rejects(pool.submit(chunk), /An import worker stopped: SQLITE_CANTOPEN/);
+      await assert.rejects(pool.submit(chunk()), /An import worker stopped: SQLITE_CANTOPEN/);
     } finally {
       await pool.close();
     }
