@@ -78,8 +78,8 @@ export class ImportWorkers {
         workerData: { dbFile },
         // A chunk's prepared rows outlive several scavenges of the default young generation (16 MiB
         // semi-spaces), each copying them again: with 32 MiB semi-spaces an import spent 3.2 s of CPU
-        // in scavenges instead of 4.6, and 64 MiB ones took about 8 % more off its time (1,000 patients, runs in turn;
-        // 128 MiB ones were slower again).
+        // in scavenges instead of 4.6, and 64 MiB ones took about 8 % more off its time (1,000
+        // patients, runs in turn; 128 MiB ones were slower again).
         resourceLimits: { maxYoungGenerationSizeMb: 192 },
       });
       w.on('message', (m: FromWorker) => this.#onMessage(w, m));
