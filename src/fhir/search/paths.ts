@@ -2,11 +2,12 @@
  * @module fhir/search/paths
  * Compiles a search parameter's FHIRPath expression into a function returning the values it selects.
  * Most official expressions are plain paths (`Observation.code`, `(Observation.effective as dateTime)`,
- * `Observation.subject.where(resolve() is Patient)`); those become direct property walks, several times
- * faster than a general evaluator. Anything else goes to the `fhirpath` library.
+ * `Condition.onset.as(Period)`, `Observation.subject.where(resolve() is Patient)`, an extension chosen by
+ * its url); those become direct property walks, several times faster than a general evaluator. Anything
+ * else goes to the `fhirpath` library, loaded only then: every parameter this server indexes is a path,
+ * and loading the library took 170 ms of each process's and each import worker's start.
  */
-import fhirpath from 'fhirpath';
-import r4Model from 'fhirpath/fhir-context/r4';
+import { createRequire } from 'node:module';
 
 export type Extractor = (resource: Record<string, unknown>) => unknown[];
 
@@ -20,11 +21,11 @@ export interface CompiledExpression {
 
 interface Step {
   name: string;
-  /** Choice type chosen with `as T` / `ofType(T)`, e.g. `dateTime` → `effectiveDateTime`. */
+  /** Choice type chosen with `as T`, `.as(T)` or `.ofType(T)`, e.g. `dateTime` → `effectiveDateTime`. */
   choice?: string;
+  /** Only the selected objects whose `url` is this (`extension.where(url = '…')`). */
+  url?: string;
 }
-
-const PART_RE = /^\(?([A-Z][A-Za-z]+)((?:\.[a-z][A-Za-z0-9]*)+)(?:\s+as\s+([A-Za-z]+))?\)?(?:\.ofType\(([A-Za-z]+)\))?(?:\.where\(resolve\(\) is ([A-Z][A-Za-z]+)\))?$/;
 
 function upperFirst(s: string): string {
   return s[0].toUpperCase() + s.slice(1);
@@ -52,7 +53,7 @@ function walk(values: unknown[], step: Step): unknown[] {
       }
     }
   }
-  return out;
+  return step.url === undefined ? out : out.filter((v) => (v as { url?: unknown } | null)?.url === step.url);
 }
 
 function push(out: unknown[], value: unknown): void {
@@ -62,14 +63,45 @@ function push(out: unknown[], value: unknown): void {
   } else out.push(value);
 }
 
+/** What may follow a path's root, one at a time (sticky: each must start where the last ended). */
+const ELEMENT = /\.([a-z][A-Za-z0-9]*)(?![A-Za-z0-9(])/y;
+const AS_TYPE = /\s+as\s+([A-Za-z]+)|\.(?:as|ofType)\(([A-Za-z]+)\)/y;
+const URL_IS = /\.where\(url\s*=\s*'([^'\\]*)'\)/y;
+const RESOLVES_TO = /\.where\(resolve\(\) is ([A-Z][A-Za-z]+)\)$/y;
+
+/**
+ * One part of a union as property steps, or undefined when it is more than a path: the root type, then
+ * elements, each optionally narrowed by a choice type (` as T`, `.as(T)`, `.ofType(T)`) or an extension's
+ * url, and at the very end optionally `.where(resolve() is X)`. Parentheses may wrap the path before its
+ * narrowing, as in `(Observation.effective as dateTime)`.
+ */
 function compilePart(part: string, resourceType: string): { steps: Step[]; refType?: string } | undefined {
-  const m = PART_RE.exec(part.trim());
-  if (!m || m[1] !== resourceType) return undefined;
-  const names = m[2].slice(1).split('.');
-  const choice = m[3] ?? m[4];
-  const steps: Step[] = names.map((name) => ({ name }));
-  if (choice) steps[steps.length - 1].choice = choice;
-  return { steps, refType: m[5] };
+  // The one parenthesized form is a prefix of the part: drop the pair and read on as one path.
+  let text = part.trim();
+  if (text.startsWith('(')) {
+    const close = text.indexOf(')');
+    if (close < 0 || text.lastIndexOf('(', close) !== 0) return undefined;
+    text = text.slice(1, close) + text.slice(close + 1);
+  }
+  if (!text.startsWith(resourceType + '.')) return undefined;
+  const steps: Step[] = [];
+  let at = resourceType.length;
+  const next = (re: RegExp) => {
+    re.lastIndex = at;
+    const m = re.exec(text);
+    if (m) at = re.lastIndex;
+    return m;
+  };
+  while (at < text.length) {
+    const last = steps.at(-1);
+    let m: RegExpExecArray | null;
+    if ((m = next(ELEMENT))) steps.push({ name: m[1] });
+    else if (last && last.choice === undefined && last.url === undefined && (m = next(AS_TYPE))) last.choice = m[1] ?? m[2];
+    else if (last && last.url === undefined && (m = next(URL_IS))) last.url = m[1];
+    else if (steps.length && (m = next(RESOLVES_TO))) return { steps, refType: m[1] };
+    else return undefined;
+  }
+  return steps.length ? { steps } : undefined;
 }
 
 /** Splits a multi-resource expression and keeps the parts that apply to `resourceType`. */
@@ -128,6 +160,23 @@ export function compileExpression(expression: string, resourceType: string): Com
     referenceTypes = [...(referenceTypes ?? []), t];
     return '';
   });
+  const { fhirpath, r4Model } = generalEvaluator();
   const fn = fhirpath.compile(rewritten, r4Model) as (r: unknown) => unknown[];
   return { extract: (resource) => fn(resource), direct: false, referenceTypes };
+}
+
+interface GeneralEvaluator {
+  fhirpath: { compile(expression: string, model: unknown): unknown };
+  r4Model: unknown;
+}
+
+let evaluator: GeneralEvaluator | undefined;
+
+/** The `fhirpath` library and its R4 model, loaded on first use (synchronously: compiling is). */
+function generalEvaluator(): GeneralEvaluator {
+  if (!evaluator) {
+    const require = createRequire(import.meta.url);
+    evaluator = { fhirpath: require('fhirpath') as GeneralEvaluator['fhirpath'], r4Model: require('fhirpath/fhir-context/r4') as unknown };
+  }
+  return evaluator;
 }
