@@ -142,7 +142,9 @@ async function readAll(file: string, gz: boolean): Promise<string> {
   } catch (err) {
     throw new ImportError(`${file}: cannot be read (${(err as Error).message})`);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  // A byte order mark (as some editors save JSON) is not part of the document, as at an NDJSON file's start.
+  const text = Buffer.concat(chunks).toString('utf8');
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
 const CHUNK_LINES = 2000;

@@ -209,6 +209,19 @@ for (const kind of storeKinds()) {
       assert.equal(await fx.store.readResource('Patient', 'bom-3'), undefined);
     });
 
+    test('a Bundle or a single resource saved with a UTF-8 byte order mark imports like one without', async () => {
+      const bom = Buffer.from([0xef, 0xbb, 0xbf]);
+      const bundle = { resourceType: 'Bundle', type: 'collection', entry: [{ resource: patient('bom-bundle-1') }] };
+      const fromBundle = await importFile(fx.store, registry, file('BomBundle.json', Buffer.concat([bom, Buffer.from(JSON.stringify(bundle))])));
+      assert.equal(fromBundle.kind, 'collection');
+      assert.equal(fromBundle.written.created + fromBundle.written.unchanged, 1);
+      const single = await importFile(fx.store, registry, file('BomPatient.json.gz', gzipSync(Buffer.concat([bom, Buffer.from(JSON.stringify(patient('bom-single')))]))));
+      assert.equal(single.kind, 'resource');
+      assert.equal(single.written.created + single.written.unchanged, 1);
+      assert.ok(await fx.store.readResource('Patient', 'bom-bundle-1'));
+      assert.ok(await fx.store.readResource('Patient', 'bom-single'));
+    });
+
     test('NDJSON with a line much longer than a read (attachment data), then more lines', async () => {
       const data = Buffer.alloc(1_500_000, 'attachment bytes ').toString('base64');
       const doc = {
