@@ -64,12 +64,18 @@ describe('search expressions as property walks', () => {
   });
 
   test('anything more than a path goes to the general evaluator, which selects the same as it always did', () => {
-    const patient = { resourceType: 'Patient', name: [{ use: 'official', family: 'Smith' }, { use: 'nickname', family: 'Smitty' }] };
+    const patient = {
+      resourceType: 'Patient',
+      name: [{ use: 'official', family: 'Smith' }, { use: 'nickname', family: 'Smitty' }],
+      maritalStatus: { text: 'Married' },
+    };
     for (const [expression, expected] of [
       ["Patient.name.where(use = 'official').family", ['Smith']],
       ['Patient.name.first().family', ['Smith']],
       ['Patient.name[1].family', ['Smitty']],
       ['Patient.name.family.where(resolve() is Patient).given', []],
+      // Read as a walk, `as` would look for `maritalStatusCodeableConcept` and find nothing.
+      ['(Patient.maritalStatus as CodeableConcept).text', ['Married']],
       ['(Patient.name.family', undefined], // not FHIRPath at all: the library says so
       ["Patient.name.where(url = 'x').as(HumanName)", []],
     ] as const) {

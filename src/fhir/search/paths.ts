@@ -65,7 +65,8 @@ function push(out: unknown[], value: unknown): void {
 
 /** What may follow a path's root, one at a time (sticky: each must start where the last ended). */
 const ELEMENT = /\.([a-z][A-Za-z0-9]*)(?![A-Za-z0-9(])/y;
-const AS_TYPE = /\s+as\s+([A-Za-z]+)|\.(?:as|ofType)\(([A-Za-z]+)\)/y;
+// The operator form binds the rest of the expression into its type name, so only a reference type test may follow it.
+const AS_TYPE = /\s+as\s+([A-Za-z]+)(?=$|\.where\(resolve\(\))|\.(?:as|ofType)\(([A-Za-z]+)\)/y;
 const URL_IS = /\.where\(url\s*=\s*'([^'\\]*)'\)/y;
 const RESOLVES_TO = /\.where\(resolve\(\) is ([A-Z][A-Za-z]+)\)$/y;
 
