@@ -94,6 +94,10 @@ export function loadSettings(
     throw new ConfigError(`Invalid settings: ${problems}`);
   }
   const e = parsed.data;
+  if (e.PORT === 0 && !e.PUBLIC_URL) {
+    // The public address is in tokens, links and the discovery documents before the server listens.
+    throw new ConfigError('Invalid settings: PORT: 0 (any free port) needs PUBLIC_URL, the address clients reach the server at');
+  }
   const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
   return Object.freeze({
     port: e.PORT,

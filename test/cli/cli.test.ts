@@ -52,6 +52,15 @@ describe('patient-access CLI', () => {
     assert.match(res.stderr, /PORT/);
   });
 
+  test('PORT 0 (any free port) is refused without PUBLIC_URL, whose address would otherwise say port 0', () => {
+    const refused = cli(['serve'], { DATA_DIR: join(dir, 'port0'), PORT: '0' });
+    assert.equal(refused.status, 1);
+    assert.match(refused.stderr, /PORT: 0 .*needs PUBLIC_URL/);
+    assert.doesNotMatch(refused.stderr, /\n\s+at /, 'no stack trace');
+    const accepted = cli(['demo', 'reset'], { DATA_DIR: join(dir, 'port0'), PORT: '0', PUBLIC_URL: 'https://fhir.example.org' });
+    assert.equal(accepted.status, 0, accepted.stderr);
+  });
+
   test('import prints a summary; a bad file fails with its problems listed and nothing written', () => {
     const data = join(dir, 'import');
     const ok = cli(['import', SAMPLE], { DATA_DIR: data });
