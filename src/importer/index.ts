@@ -14,7 +14,7 @@ import { prepareWrite } from '../fhir/prepare.js';
 import { defaultRegistry, type SearchParameterRegistry } from '../fhir/search/registry.js';
 import { validateStructure } from '../fhir/validate.js';
 import { isError, resolveBundleEntries, type EntryIssue } from './bundle.js';
-import { decodeLine, lineBatches, LinePack, packTexts, startsWithAscii } from './lines.js';
+import { decodeUtf8, lineBatches, LinePack, packTexts, startsWithAscii, withoutBom } from './lines.js';
 import { importChunk, type ChunkOutcome, type LineChunk } from './ndjson.js';
 import { ImportWorkers } from './parallel.js';
 
@@ -142,9 +142,7 @@ async function readAll(file: string, gz: boolean): Promise<string> {
   } catch (err) {
     throw new ImportError(`${file}: cannot be read (${(err as Error).message})`);
   }
-  // A byte order mark (as some editors save JSON) is not part of the document, as at an NDJSON file's start.
-  const text = Buffer.concat(chunks).toString('utf8');
-  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  return decodeUtf8(withoutBom(Buffer.concat(chunks)));
 }
 
 const CHUNK_LINES = 2000;
@@ -213,7 +211,7 @@ class NdjsonRun {
           // Provenance written the usual way (resourceType first) is set aside here, unread; any other
           // spelling is recognized when the chunk is parsed.
           if (startsWithAscii(line, PROVENANCE_LINE)) {
-            deferred.push({ lineNumber: lineNo, line: decodeLine(line) });
+            deferred.push({ lineNumber: lineNo, line: decodeUtf8(line) });
             continue;
           }
           pack.add(line, lineNo);

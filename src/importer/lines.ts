@@ -25,14 +25,14 @@ export async function* lineBatches(input: AsyncIterable<Uint8Array>): AsyncGener
   for await (let read of input) {
     if (first && read.length) {
       first = false;
-      if (UTF8_BOM.every((b, i) => read[i] === b)) read = read.subarray(UTF8_BOM.length);
+      read = withoutBom(read);
     }
     const lines: Uint8Array[] = [];
     let start = 0;
     for (let end = read.indexOf(LF); end !== -1; end = read.indexOf(LF, start)) {
       let line = read.subarray(start, end);
       if (pieces.length) {
-        line = concat([...pieces, line]);
+        line = Buffer.concat([...pieces, line]);
         pieces = [];
       }
       lines.push(ended(line));
@@ -41,17 +41,15 @@ export async function* lineBatches(input: AsyncIterable<Uint8Array>): AsyncGener
     if (start < read.length) pieces.push(read.subarray(start));
     if (lines.length) yield lines;
   }
-  if (pieces.length) yield [ended(concat(pieces))];
+  if (pieces.length) yield [ended(Buffer.concat(pieces))];
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+/**
+ * The bytes after a UTF-8 byte order mark, if they start with one: some editors save JSON that way, and
+ * the mark is not part of the document.
+ */
+export function withoutBom(bytes: Uint8Array): Uint8Array {
+  return UTF8_BOM.every((b, i) => bytes[i] === b) ? bytes.subarray(UTF8_BOM.length) : bytes;
 }
 
 /** True when `line` starts with the bytes of `prefix` (an ASCII text). */
@@ -65,9 +63,9 @@ export function startsWithAscii(line: Uint8Array, prefix: string): boolean {
 const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 const encoder = new TextEncoder();
 
-/** A line's text. Bytes that are not UTF-8 become U+FFFD, as in any text decoder. */
-export function decodeLine(line: Uint8Array): string {
-  return decoder.decode(line);
+/** The text of UTF-8 bytes (a line, a whole file). Bytes that are not UTF-8 become U+FFFD, as in any text decoder. */
+export function decodeUtf8(bytes: Uint8Array): string {
+  return decoder.decode(bytes);
 }
 
 /**
